@@ -1,0 +1,130 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runDir } from './paths.js';
+
+/** A long-running component process started detached, tracked by a pid file. */
+export interface ServiceSpec {
+  /** Unique name: names the pid file and the log file. */
+  name: string;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export const pidFile = (name: string): string => join(runDir, 'pids', `${name}.pid`);
+export const logFile = (name: string): string => join(runDir, 'logs', `${name}.log`);
+
+/** Starts a service in its own process group with stdout and stderr appended to its log file. */
+export function startService(spec: ServiceSpec): number {
+  mkdirSync(dirname(pidFile(spec.name)), { recursive: true });
+  mkdirSync(dirname(logFile(spec.name)), { recursive: true });
+  const log = openSync(logFile(spec.name), 'a');
+  writeFileSync(log, `\n=== ${new Date().toISOString()} ${spec.command} ${spec.args.join(' ')}\n`);
+  const child = spawn(spec.command, spec.args, {
+    cwd: spec.cwd,
+    env: { ...process.env, ...spec.env },
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  if (child.pid === undefined) throw new Error(`could not start ${spec.name} (${spec.command})`);
+  child.unref();
+  writeFileSync(pidFile(spec.name), String(child.pid));
+  return child.pid;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The pid of a service started earlier and still running, if any. */
+export function runningPid(name: string): number | undefined {
+  const file = pidFile(name);
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8'));
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+}
+
+/** SIGTERM the service's process group, then SIGKILL after the grace period. */
+export async function stopService(name: string, graceMs = 30_000): Promise<void> {
+  const pid = runningPid(name);
+  if (pid !== undefined) {
+    signalGroup(pid, 'SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (isAlive(pid) && Date.now() < deadline) await sleep(200);
+    if (isAlive(pid)) signalGroup(pid, 'SIGKILL');
+    while (isAlive(pid)) await sleep(100);
+  }
+  rmSync(pidFile(name), { force: true });
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** The last lines of a service's log, for error messages. */
+export function logTail(name: string, lines = 25): string {
+  const file = logFile(name);
+  if (!existsSync(file)) return '(no log)';
+  return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * Polls `check` until it returns true. Fails early when the service died, and with the log tail
+ * on timeout, so a failed start says why.
+ */
+export async function waitUntil(
+  name: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 500,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    const pid = runningPid(name);
+    if (existsSync(pidFile(name)) && pid === undefined) {
+      throw new Error(`${name} exited during start-up; log ${logFile(name)}:\n${logTail(name)}`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${name} not ready after ${timeoutMs / 1000}s; log ${logFile(name)}:\n${logTail(name)}`,
+      );
+    }
+    await sleep(intervalMs);
+  }
+}
+
+/** True when a TCP connection to host:port succeeds. */
+export async function portOpen(host: string, port: number): Promise<boolean> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
