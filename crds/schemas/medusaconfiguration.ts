@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { conditions, crdMeta, localObjectReference } from '../common.js';
+import { defineKind } from '../kind.js';
+import {
+  encryptionStoresSchema,
+  imageSchema,
+  probeSchema,
+  resourcesSchema,
+  securityContextSchema,
+} from './container.js';
+import { checkedStorageSchema, serviceSchema } from './storage.js';
+
+/**
+ * The container and service settings k8ssandra-operator keeps in K8ssandraCluster spec.medusa,
+ * under the same names, so that a `medusa:` block moves over field for field.
+ */
+export const medusaContainerFields = {
+  containerImage: crdMeta(imageSchema, { description: 'Medusa image; each field set overrides the default.' }).optional(),
+  securityContext: crdMeta(securityContextSchema, {
+    description: 'Security context of the medusa and medusa-restore containers.',
+  }).optional(),
+  cassandraUserSecretRef: crdMeta(localObjectReference(), {
+    description: 'Secret with the CQL username and password Medusa uses.',
+  }).optional(),
+  serviceProperties: crdMeta(serviceSchema, { description: 'Medusa gRPC service settings.' }).optional(),
+  certificatesSecretRef: crdMeta(localObjectReference(), {
+    description: 'Deprecated: secret with rootca.crt, client.crt_signed and client.key.',
+  }).optional(),
+  clientEncryptionStores: crdMeta(encryptionStoresSchema, {
+    description: 'Stores used when Cassandra client encryption is on.',
+  }).optional(),
+  initContainerResources: crdMeta(resourcesSchema, { description: 'Resources of medusa-restore.' }).optional(),
+  containerResources: crdMeta(resourcesSchema, { description: 'Resources of the medusa sidecar.' }).optional(),
+  readinessProbe: crdMeta(probeSchema, {
+    description: 'Timings of the medusa readiness probe; the handler must stay the default.',
+  }).optional(),
+  livenessProbe: crdMeta(probeSchema, {
+    description: 'Timings of the medusa liveness probe; the handler must stay the default.',
+  }).optional(),
+  purgeBackups: crdMeta(z.boolean().default(true), {
+    description: 'Keep a daily purge MedusaBackupSchedule for every bound datacenter.',
+  }),
+};
+
+export const medusaConfigurationSpecSchema = crdMeta(
+  z.object({
+    storageProperties: crdMeta(checkedStorageSchema, {
+      description: 'StorageProperties defines the storage backend settings to use for the backups.',
+    }).optional(),
+    ...medusaContainerFields,
+  }),
+  { description: 'MedusaConfigurationSpec defines the desired state of MedusaConfiguration.' },
+);
+
+export const medusaConfigurationConditionTypes = ['SecretAvailable', 'Ready'] as const;
+
+export const medusaConfigurationStatusSchema = z.object({
+  conditions: conditions().optional(),
+});
+
+export const medusaConfiguration = defineKind({
+  kind: 'MedusaConfiguration',
+  plural: 'medusaconfigurations',
+  singular: 'medusaconfiguration',
+  description: 'MedusaConfiguration holds the storage and container settings datacenters bind to.',
+  spec: medusaConfigurationSpecSchema,
+  status: medusaConfigurationStatusSchema,
+  printerColumns: [],
+});
+
+export type MedusaConfigurationSpec = z.output<typeof medusaConfigurationSpecSchema>;
+export type MedusaConfigurationStatus = z.output<typeof medusaConfigurationStatusSchema>;
+export type MedusaConfiguration = z.output<typeof medusaConfiguration.schema>;

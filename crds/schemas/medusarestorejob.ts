@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { conditions, crdMeta, immutable, nodeProgress, podNames, tableFilter, time, withRules } from '../common.js';
+import { defineKind } from '../kind.js';
+
+/** Extension: restore the backup of node `source` onto pod `target`. */
+export const hostMappingEntrySchema = z.object({
+  target: crdMeta(z.string().min(1).max(253), { description: 'Pod name in the target datacenter.' }),
+  source: crdMeta(z.string().min(1).max(253), {
+    description: 'Host recorded in the backup (MedusaBackup status.nodes[].host).',
+  }),
+});
+
+const hostMapping = () =>
+  withRules(
+    crdMeta(z.array(hostMappingEntrySchema).max(256), {
+      description:
+        'Explicit source-to-target node mapping; computed from racks and tokens when unset (kubectl-medusa extension).',
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['target'],
+    }),
+    [
+      {
+        rule: 'self.all(m, self.exists_one(o, o.source == m.source))',
+        message: 'each source host may be mapped to one target only',
+        check: (list) => new Set(list.map((m) => m.source)).size === list.length,
+      },
+    ],
+  );
+
+export const medusaRestoreJobSpecSchema = immutable(
+  crdMeta(
+    z.object({
+      backup: crdMeta(z.string(), { description: 'The name of the MedusaBackup to restore.' }),
+      cassandraDatacenter: crdMeta(z.string(), {
+        description: 'Name of the Cassandra datacenter to perform the restore on.',
+      }),
+      filter: crdMeta(tableFilter(), {
+        description: 'Restore only these keyspaces/tables (kubectl-medusa extension).',
+      }).optional(),
+      hostMapping: hostMapping().optional(),
+    }),
+    { description: 'MedusaRestoreJobSpec defines the desired state of MedusaRestoreJob.' },
+  ),
+);
+
+export const mappingSourceSchema = z.object({
+  source: z.array(z.string()),
+  seed: z.boolean(),
+});
+
+export const restoreMappingSchema = z.object({
+  // Go *bool without omitempty: JSON key in_place, required by the generated schema.
+  in_place: crdMeta(z.boolean(), { description: 'Whether the restore is in-place or not.' }),
+  host_map: crdMeta(z.record(z.string(), mappingSourceSchema), {
+    description: 'Target pod name to source node(s).',
+  }).optional(),
+});
+
+export const medusaRestoreJobStatusSchema = z.object({
+  restoreKey: crdMeta(z.string(), { description: 'A unique key that identifies the restore operation.' }),
+  restorePrepared: z.boolean().optional(),
+  restoreMapping: restoreMappingSchema.optional(),
+  startTime: time().optional(),
+  finishTime: time().optional(),
+  datacenterStopped: time().optional(),
+  inProgress: podNames().optional(),
+  finished: podNames().optional(),
+  failed: podNames().optional(),
+  message: crdMeta(z.string(), { description: 'Why the restore failed.' }).optional(),
+  progress: nodeProgress().optional(),
+  conditions: conditions().optional(),
+});
+
+export const medusaRestoreJob = defineKind({
+  kind: 'MedusaRestoreJob',
+  plural: 'medusarestorejobs',
+  singular: 'medusarestorejob',
+  description: 'MedusaRestoreJob restores a MedusaBackup into a datacenter.',
+  spec: medusaRestoreJobSpecSchema,
+  status: medusaRestoreJobStatusSchema,
+  printerColumns: [
+    { name: 'Started', type: 'date', jsonPath: '.status.startTime' },
+    { name: 'Finished', type: 'date', jsonPath: '.status.finishTime' },
+    { name: 'Error', type: 'string', jsonPath: '.status.message' },
+  ],
+});
+
+export type MedusaRestoreJobSpec = z.output<typeof medusaRestoreJobSpecSchema>;
+export type MedusaRestoreJobStatus = z.output<typeof medusaRestoreJobStatusSchema>;
+export type MedusaRestoreJob = z.output<typeof medusaRestoreJob.schema>;
