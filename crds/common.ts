@@ -48,7 +48,9 @@ export function withRules<S extends z.ZodType>(schema: S, rules: CelRule<z.outpu
       ctx.addIssue({ code: 'custom', message: rule.message, path });
     }
   }) as unknown as S;
-  const validations = rules.map(({ check: _check, ...cel }) => cel);
+  // Metadata keys replace rather than merge: keep rules attached by an earlier withRules().
+  const earlier = (schema.meta()?.['x-kubernetes-validations'] as CelValidation[] | undefined) ?? [];
+  const validations = [...earlier, ...rules.map(({ check: _check, ...cel }) => cel)];
   return crdMeta(refined, { 'x-kubernetes-validations': validations });
 }
 
@@ -123,8 +125,12 @@ export const nodeProgressSchema = z.object({
   bytesTotal: int64().min(0).optional(),
   filesDone: int64().min(0).optional(),
   filesTotal: int64().min(0).optional(),
-  bytesPerSecond: crdMeta(int64().min(0), { description: 'Transfer rate over the last interval.' }).optional(),
-  etaSeconds: crdMeta(int64().min(0), { description: 'Estimated seconds until this node is done.' }).optional(),
+  bytesPerSecond: crdMeta(int64().min(0), {
+    description: 'Transfer rate over the last interval.',
+  }).optional(),
+  etaSeconds: crdMeta(int64().min(0), {
+    description: 'Estimated seconds until this node is done.',
+  }).optional(),
   lastError: z.string().max(4096).optional(),
   lastUpdateTime: time().optional(),
 });

@@ -65,7 +65,8 @@ function normalize(node: JsonSchema): JsonSchema {
 
 function stripImplicitBounds(node: JsonSchema): void {
   if (node.maximum === safeMax || (node.format === 'int32' && node.maximum === int32Max)) delete node.maximum;
-  if (node.minimum === -safeMax || (node.format === 'int32' && node.minimum === -int32Max - 1)) delete node.minimum;
+  if (node.minimum === -safeMax || (node.format === 'int32' && node.minimum === -int32Max - 1))
+    delete node.minimum;
 }
 
 function isEmptySchema(value: unknown): boolean {
@@ -73,5 +74,9 @@ function isEmptySchema(value: unknown): boolean {
 }
 
 function sortKeys(node: JsonSchema): JsonSchema {
-  return Object.fromEntries(Object.keys(node).sort().map((key) => [key, node[key]]));
+  return Object.fromEntries(
+    Object.keys(node)
+      .sort()
+      .map((key) => [key, node[key]]),
+  );
 }

@@ -66,7 +66,9 @@ export const securityContextSchema = z.object({
 
 /** corev1.Probe. k8ssandra only lets the timings differ from its exec handler. */
 export const probeSchema = z.object({
-  exec: z.object({ command: crdMeta(z.array(z.string()), { 'x-kubernetes-list-type': 'atomic' }).optional() }).optional(),
+  exec: z
+    .object({ command: crdMeta(z.array(z.string()), { 'x-kubernetes-list-type': 'atomic' }).optional() })
+    .optional(),
   grpc: z.object({ port: int32(), service: z.string().default('') }).optional(),
   httpGet: z
     .object({

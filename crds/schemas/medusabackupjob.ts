@@ -13,19 +13,19 @@ import { defineKind } from '../kind.js';
 
 /** The backup job spec without its immutability rule: schedules embed it as backupSpec. */
 export const backupJobSpecSchema = crdMeta(
-    z.object({
-      cassandraDatacenter: crdMeta(z.string().min(1), {
-        description: 'The name of the CassandraDatacenter (or bound StatefulSet) to back up.',
-      }),
-      backupType: backupType(),
-      filter: crdMeta(tableFilter(), {
-        description: 'Keyspaces and tables to include or exclude (kubectl-medusa extension).',
-      }).optional(),
-      dryRun: crdMeta(z.boolean(), {
-        description: 'Compute what would be uploaded without uploading (kubectl-medusa extension).',
-      }).optional(),
+  z.object({
+    cassandraDatacenter: crdMeta(z.string().min(1), {
+      description: 'The name of the CassandraDatacenter (or bound StatefulSet) to back up.',
     }),
-    { description: 'MedusaBackupJobSpec defines the desired state of MedusaBackupJob.' },
+    backupType: backupType(),
+    filter: crdMeta(tableFilter(), {
+      description: 'Keyspaces and tables to include or exclude (kubectl-medusa extension).',
+    }).optional(),
+    dryRun: crdMeta(z.boolean(), {
+      description: 'Compute what would be uploaded without uploading (kubectl-medusa extension).',
+    }).optional(),
+  }),
+  { description: 'MedusaBackupJobSpec defines the desired state of MedusaBackupJob.' },
 );
 
 export const medusaBackupJobSpecSchema = immutable(backupJobSpecSchema);

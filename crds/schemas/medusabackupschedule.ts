@@ -13,7 +13,8 @@ export const medusaBackupScheduleSpecSchema = withRules(
         description: 'Standard 5-field cron expression or descriptor (@daily, @every 1h).',
       }),
       timeZone: crdMeta(z.string().min(1).max(64), {
-        description: 'IANA time zone of cronSchedule, e.g. "Europe/Paris"; UTC when unset (kubectl-medusa extension).',
+        description:
+          'IANA time zone of cronSchedule, e.g. "Europe/Paris"; UTC when unset (kubectl-medusa extension).',
       }).optional(),
       disabled: z.boolean().optional(),
       backupSpec: backupJobSpecSchema,

@@ -15,7 +15,9 @@ import { checkedStorageSchema, serviceSchema } from './storage.js';
  * under the same names, so that a `medusa:` block moves over field for field.
  */
 export const medusaContainerFields = {
-  containerImage: crdMeta(imageSchema, { description: 'Medusa image; each field set overrides the default.' }).optional(),
+  containerImage: crdMeta(imageSchema, {
+    description: 'Medusa image; each field set overrides the default.',
+  }).optional(),
   securityContext: crdMeta(securityContextSchema, {
     description: 'Security context of the medusa and medusa-restore containers.',
   }).optional(),
@@ -29,8 +31,12 @@ export const medusaContainerFields = {
   clientEncryptionStores: crdMeta(encryptionStoresSchema, {
     description: 'Stores used when Cassandra client encryption is on.',
   }).optional(),
-  initContainerResources: crdMeta(resourcesSchema, { description: 'Resources of medusa-restore.' }).optional(),
-  containerResources: crdMeta(resourcesSchema, { description: 'Resources of the medusa sidecar.' }).optional(),
+  initContainerResources: crdMeta(resourcesSchema, {
+    description: 'Resources of medusa-restore.',
+  }).optional(),
+  containerResources: crdMeta(resourcesSchema, {
+    description: 'Resources of the medusa sidecar.',
+  }).optional(),
   readinessProbe: crdMeta(probeSchema, {
     description: 'Timings of the medusa readiness probe; the handler must stay the default.',
   }).optional(),

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { conditions, crdMeta, immutable, nodeProgress, podNames, tableFilter, time, withRules } from '../common.js';
+import {
+  conditions,
+  crdMeta,
+  immutable,
+  nodeProgress,
+  podNames,
+  tableFilter,
+  time,
+  withRules,
+} from '../common.js';
 import { defineKind } from '../kind.js';
 
 /** Extension: restore the backup of node `source` onto pod `target`. */

@@ -12,7 +12,8 @@ export const medusaTaskSpecSchema = immutable(
         operation: crdMeta(z.enum(taskOperations), { description: 'The operation to run.' }),
         cassandraDatacenter: crdMeta(z.string(), { description: 'The datacenter to run it on.' }),
         backupName: crdMeta(z.string(), {
-          description: 'Backup to prepare a restore of (prepare_restore) or to verify (verify; all when unset).',
+          description:
+            'Backup to prepare a restore of (prepare_restore) or to verify (verify; all when unset).',
         }).optional(),
         restoreKey: crdMeta(z.string(), { description: 'Restore key, for prepare_restore.' }).optional(),
       }),
@@ -52,7 +53,8 @@ export const medusaTask = defineKind({
   kind: 'MedusaTask',
   plural: 'medusatasks',
   singular: 'medusatask',
-  description: 'MedusaTask runs a maintenance operation (sync, purge, verify, prepare_restore) on a datacenter.',
+  description:
+    'MedusaTask runs a maintenance operation (sync, purge, verify, prepare_restore) on a datacenter.',
   spec: medusaTaskSpecSchema,
   status: medusaTaskStatusSchema,
   printerColumns: [

@@ -28,7 +28,8 @@ export const storageFields = {
     description: 'The storage backend to use for the backups.',
   }).optional(),
   credentialsType: crdMeta(z.enum(credentialsTypes), {
-    description: 'role-based (IRSA, workload identity) needs no secret; credential-based needs storageSecretRef.',
+    description:
+      'role-based (IRSA, workload identity) needs no secret; credential-based needs storageSecretRef.',
   }).optional(),
   storageSecretRef: crdMeta(localObjectReference(), {
     description: 'Secret holding the provider key file under the key "credentials".',
@@ -47,7 +48,9 @@ export const storageFields = {
   secure: z.boolean().optional(),
   sslVerify: z.boolean().optional(),
   backupGracePeriodInDays: goInt().optional(),
-  podStorage: crdMeta(podStorageSchema, { description: 'Unused legacy setting, kept for compatibility.' }).optional(),
+  podStorage: crdMeta(podStorageSchema, {
+    description: 'Unused legacy setting, kept for compatibility.',
+  }).optional(),
 };
 
 /** Storage exactly as k8ssandra-operator declares it (no rules): K8ssandraCluster spec.medusa. */
@@ -88,7 +91,9 @@ export const checkedStorageSchema = withRules(storageSchema, [
     fieldPath: '.host',
     reason: 'FieldValueRequired',
     check: (s) =>
-      s.storageProvider === undefined || !providersNeedingHost.includes(s.storageProvider) || (s.host ?? '') !== '',
+      s.storageProvider === undefined ||
+      !providersNeedingHost.includes(s.storageProvider) ||
+      (s.host ?? '') !== '',
   },
   {
     rule: '!has(self.port) || (self.port >= 0 && self.port <= 65535)',
