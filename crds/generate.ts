@@ -4,8 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { renderCrdFiles } from './render.js';
 
 // `tsx crds/generate.ts` writes the CRD YAML; `--check` exits 1 when the committed YAML drifted.
-const crdDir = dirname(fileURLToPath(import.meta.url));
-const check = process.argv.includes('--check');
+// `--dir <path>` works on another folder (tests).
+const args = process.argv.slice(2);
+const dirArg = args.indexOf('--dir');
+const crdDir = (dirArg >= 0 ? args[dirArg + 1] : undefined) ?? dirname(fileURLToPath(import.meta.url));
+const check = args.includes('--check');
 const files = renderCrdFiles();
 
 /** YAML files in crds/ that the generator no longer produces (a removed kind). */
