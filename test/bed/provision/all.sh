@@ -8,7 +8,7 @@ need_pkg() { command -v "$1" >/dev/null 2>&1 || { log "installing $2"; apt-get u
 need_pkg openssl openssl
 [ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ] || { log "installing JDK 17"; apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless >/dev/null; }
 need_pkg mvn maven
-need_pkg go golang-go
+command -v go >/dev/null || { log "Go >= 1.24 is required to build the Go components (Debian's golang-go is too old)"; exit 1; }
 t0=$(date +%s)
 for c in "${want[@]}"; do
   case "$c" in
