@@ -43,16 +43,33 @@ export const medusaBackup = defineKind({
   spec: medusaBackupSpecSchema,
   status: medusaBackupStatusSchema,
   printerColumns: [
-    { name: 'Started', type: 'date', jsonPath: '.status.startTime' },
-    { name: 'Finished', type: 'date', jsonPath: '.status.finishTime' },
-    { name: 'Nodes', type: 'string', jsonPath: '.status.totalNodes' },
-    { name: 'Files', type: 'integer', jsonPath: '.status.totalFiles' },
-    { name: 'Size', type: 'string', jsonPath: '.status.totalSize' },
-    { name: 'Completed', type: 'string', jsonPath: '.status.finishedNodes' },
-    { name: 'Status', type: 'string', jsonPath: '.status.status' },
+    { name: 'Started', type: 'date', jsonPath: '.status.startTime', description: 'Backup start time' },
+    { name: 'Finished', type: 'date', jsonPath: '.status.finishTime', description: 'Backup finish time' },
+    {
+      name: 'Nodes',
+      type: 'string',
+      jsonPath: '.status.totalNodes',
+      description: 'Nodes in the datacenter when the backup ran',
+    },
+    { name: 'Files', type: 'integer', jsonPath: '.status.totalFiles', description: 'Files in the backup' },
+    {
+      name: 'Size',
+      type: 'string',
+      jsonPath: '.status.totalSize',
+      description: 'Total size of the backup, human-readable',
+    },
+    {
+      name: 'Completed',
+      type: 'string',
+      jsonPath: '.status.finishedNodes',
+      description: 'Nodes that finished their backup',
+    },
+    { name: 'Status', type: 'string', jsonPath: '.status.status', description: 'Medusa backup status' },
   ],
 });
 
 export type MedusaBackupSpec = z.output<typeof medusaBackupSpecSchema>;
 export type MedusaBackupStatus = z.output<typeof medusaBackupStatusSchema>;
 export type MedusaBackup = z.output<typeof medusaBackup.schema>;
+/** A manifest as written, before the apiserver applies defaults. */
+export type MedusaBackupManifest = z.input<typeof medusaBackup.schema>;

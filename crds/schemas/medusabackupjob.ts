@@ -48,11 +48,23 @@ export const medusaBackupJob = defineKind({
   spec: medusaBackupJobSpecSchema,
   status: medusaBackupJobStatusSchema,
   printerColumns: [
-    { name: 'Started', type: 'date', jsonPath: '.status.startTime' },
-    { name: 'Finished', type: 'date', jsonPath: '.status.finishTime' },
+    {
+      name: 'Started',
+      type: 'date',
+      jsonPath: '.status.startTime',
+      description: 'When the backups were started',
+    },
+    {
+      name: 'Finished',
+      type: 'date',
+      jsonPath: '.status.finishTime',
+      description: 'When the job completed, successfully or not',
+    },
   ],
 });
 
 export type MedusaBackupJobSpec = z.output<typeof medusaBackupJobSpecSchema>;
 export type MedusaBackupJobStatus = z.output<typeof medusaBackupJobStatusSchema>;
 export type MedusaBackupJob = z.output<typeof medusaBackupJob.schema>;
+/** A manifest as written, before the apiserver applies defaults. */
+export type MedusaBackupJobManifest = z.input<typeof medusaBackupJob.schema>;

@@ -51,13 +51,30 @@ export const medusaBackupSchedule = defineKind({
   spec: medusaBackupScheduleSpecSchema,
   status: medusaBackupScheduleStatusSchema,
   printerColumns: [
-    { name: 'Datacenter', type: 'string', jsonPath: '.spec.backupSpec.cassandraDatacenter' },
-    { name: 'ScheduledExecution', type: 'date', jsonPath: '.status.nextSchedule' },
-    { name: 'LastExecution', type: 'date', jsonPath: '.status.lastExecution' },
-    { name: 'OperationType', type: 'string', jsonPath: '.spec.operationType' },
+    {
+      name: 'Datacenter',
+      type: 'string',
+      jsonPath: '.spec.backupSpec.cassandraDatacenter',
+      description: 'Datacenter backed up',
+    },
+    {
+      name: 'ScheduledExecution',
+      type: 'date',
+      jsonPath: '.status.nextSchedule',
+      description: 'Next scheduled run',
+    },
+    { name: 'LastExecution', type: 'date', jsonPath: '.status.lastExecution', description: 'Last run' },
+    {
+      name: 'OperationType',
+      type: 'string',
+      jsonPath: '.spec.operationType',
+      description: 'backup or purge',
+    },
   ],
 });
 
 export type MedusaBackupScheduleSpec = z.output<typeof medusaBackupScheduleSpecSchema>;
 export type MedusaBackupScheduleStatus = z.output<typeof medusaBackupScheduleStatusSchema>;
 export type MedusaBackupSchedule = z.output<typeof medusaBackupSchedule.schema>;
+/** A manifest as written, before the apiserver applies defaults. */
+export type MedusaBackupScheduleManifest = z.input<typeof medusaBackupSchedule.schema>;

@@ -77,3 +77,5 @@ export const medusaConfiguration = defineKind({
 export type MedusaConfigurationSpec = z.output<typeof medusaConfigurationSpecSchema>;
 export type MedusaConfigurationStatus = z.output<typeof medusaConfigurationStatusSchema>;
 export type MedusaConfiguration = z.output<typeof medusaConfiguration.schema>;
+/** A manifest as written, before the apiserver applies defaults. */
+export type MedusaConfigurationManifest = z.input<typeof medusaConfiguration.schema>;

@@ -88,12 +88,14 @@ export const medusaRestoreJob = defineKind({
   spec: medusaRestoreJobSpecSchema,
   status: medusaRestoreJobStatusSchema,
   printerColumns: [
-    { name: 'Started', type: 'date', jsonPath: '.status.startTime' },
-    { name: 'Finished', type: 'date', jsonPath: '.status.finishTime' },
-    { name: 'Error', type: 'string', jsonPath: '.status.message' },
+    { name: 'Started', type: 'date', jsonPath: '.status.startTime', description: 'Restore start time' },
+    { name: 'Finished', type: 'date', jsonPath: '.status.finishTime', description: 'Restore finish time' },
+    { name: 'Error', type: 'string', jsonPath: '.status.message', description: 'Why the restore failed' },
   ],
 });
 
 export type MedusaRestoreJobSpec = z.output<typeof medusaRestoreJobSpecSchema>;
 export type MedusaRestoreJobStatus = z.output<typeof medusaRestoreJobStatusSchema>;
 export type MedusaRestoreJob = z.output<typeof medusaRestoreJob.schema>;
+/** A manifest as written, before the apiserver applies defaults. */
+export type MedusaRestoreJobManifest = z.input<typeof medusaRestoreJob.schema>;

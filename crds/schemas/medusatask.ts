@@ -58,13 +58,20 @@ export const medusaTask = defineKind({
   spec: medusaTaskSpecSchema,
   status: medusaTaskStatusSchema,
   printerColumns: [
-    { name: 'Datacenter', type: 'string', jsonPath: '.spec.cassandraDatacenter' },
-    { name: 'Operation', type: 'string', jsonPath: '.spec.operation' },
-    { name: 'Start', type: 'date', jsonPath: '.status.startTime' },
-    { name: 'Finish', type: 'date', jsonPath: '.status.finishTime' },
+    {
+      name: 'Datacenter',
+      type: 'string',
+      jsonPath: '.spec.cassandraDatacenter',
+      description: 'Datacenter the task runs on',
+    },
+    { name: 'Operation', type: 'string', jsonPath: '.spec.operation', description: 'Task operation' },
+    { name: 'Start', type: 'date', jsonPath: '.status.startTime', description: 'Task start time' },
+    { name: 'Finish', type: 'date', jsonPath: '.status.finishTime', description: 'Task finish time' },
   ],
 });
 
 export type MedusaTaskSpec = z.output<typeof medusaTaskSpecSchema>;
 export type MedusaTaskStatus = z.output<typeof medusaTaskStatusSchema>;
 export type MedusaTask = z.output<typeof medusaTask.schema>;
+/** A manifest as written, before the apiserver applies defaults. */
+export type MedusaTaskManifest = z.input<typeof medusaTask.schema>;
