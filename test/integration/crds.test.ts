@@ -4,7 +4,18 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invalidExamples, validExamples, type Manifest } from '../../crds/examples/index.js';
-import { apiVersion, group, kinds, plurals, validators, version, type MedusaKind } from '../../crds/index.js';
+import {
+  apiVersion,
+  configurationAnnotation,
+  convertK8ssandraClusterMedusa,
+  group,
+  kinds,
+  plurals,
+  prefixAnnotation,
+  validators,
+  version,
+  type MedusaKind,
+} from '../../crds/index.js';
 import { kubeconfigPath } from '../bed/kube.js';
 import { repoRoot } from '../bed/paths.js';
 
@@ -200,6 +211,62 @@ describe('medusa.k8ssandra.io CRDs on kube-apiserver', () => {
       patch('MedusaRestoreJob', 'needs-key', { status: { restorePrepared: true } }, 'status'),
     );
     expect(noKey).toContain('status.restoreKey');
+  });
+
+  it('accepts the MedusaConfiguration converted from a K8ssandraCluster medusa block', async () => {
+    const { configuration, annotations } = convertK8ssandraClusterMedusa({
+      metadata: { name: 'demo', namespace },
+      spec: {
+        medusa: {
+          storageProperties: {
+            storageProvider: 's3_compatible',
+            bucketName: 'k8ssandra-medusa',
+            storageSecretRef: { name: 'medusa-bucket-key' },
+            host: 'minio-service.minio.svc.cluster.local',
+            port: 9000,
+            secure: false,
+          },
+          containerImage: { tag: '0.29.1' },
+          readinessProbe: { initialDelaySeconds: 30 },
+          purgeBackups: false,
+        },
+      },
+    });
+    const stored = (await custom.createNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural: plurals.MedusaConfiguration,
+      body: configuration,
+    })) as Stored;
+    expect(stored.spec).toMatchObject({
+      storageProperties: { storageProvider: 's3_compatible', host: 'minio-service.minio.svc.cluster.local' },
+      cassandraUserSecretRef: { name: 'demo-medusa' },
+      purgeBackups: false,
+    });
+    // A plain StatefulSet opts in with the converted annotations.
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const labels = { app: 'cassandra-demo' };
+    await apps.createNamespacedStatefulSet({
+      namespace,
+      body: {
+        metadata: { name: 'demo-dc1', annotations },
+        spec: {
+          replicas: 0,
+          serviceName: 'demo-dc1',
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: { containers: [{ name: 'cassandra', image: 'cassandra:5.0' }] },
+          },
+        },
+      },
+    });
+    const sts = await apps.readNamespacedStatefulSet({ namespace, name: 'demo-dc1' });
+    expect(sts.metadata?.annotations).toMatchObject({
+      [configurationAnnotation]: 'demo-medusa',
+      [prefixAnnotation]: 'demo',
+    });
   });
 
   it('prints the k8ssandra columns for medusabackups and medusabackupjobs', async () => {
