@@ -5,7 +5,7 @@ import { medusaBackupSchedule, type MedusaBackupSchedule } from './schemas/medus
 import { medusaConfiguration, type MedusaConfiguration } from './schemas/medusaconfiguration.js';
 import { medusaRestoreJob, type MedusaRestoreJob } from './schemas/medusarestorejob.js';
 import { medusaTask, type MedusaTask } from './schemas/medusatask.js';
-import { validateKind, type ValidationResult } from './validate.js';
+import { validateKind, type ValidateOptions, type ValidationResult } from './validate.js';
 
 export {
   apiVersion,
@@ -23,7 +23,13 @@ export { kinds } from './kinds.js';
 export type { KindDefinition, PrinterColumn } from './kind.js';
 export { buildCrd } from './crd.js';
 export { renderCrdFiles, crdFileName, bundleFileName } from './render.js';
-export { formatPath, validateKind, type FieldError, type ValidationResult } from './validate.js';
+export {
+  formatPath,
+  validateKind,
+  type FieldError,
+  type ValidateOptions,
+  type ValidationResult,
+} from './validate.js';
 export * from './schemas/storage.js';
 export * from './schemas/container.js';
 export * from './schemas/medusabackupjob.js';
@@ -47,21 +53,33 @@ export type MedusaKind = keyof typeof plurals;
 export type MedusaObject =
   MedusaBackupJob | MedusaBackup | MedusaBackupSchedule | MedusaRestoreJob | MedusaTask | MedusaConfiguration;
 
-export const validateMedusaBackupJob = (obj: unknown): ValidationResult<MedusaBackupJob> =>
-  validateKind(medusaBackupJob, obj);
-export const validateMedusaBackup = (obj: unknown): ValidationResult<MedusaBackup> =>
-  validateKind(medusaBackup, obj);
-export const validateMedusaBackupSchedule = (obj: unknown): ValidationResult<MedusaBackupSchedule> =>
-  validateKind(medusaBackupSchedule, obj);
-export const validateMedusaRestoreJob = (obj: unknown): ValidationResult<MedusaRestoreJob> =>
-  validateKind(medusaRestoreJob, obj);
-export const validateMedusaTask = (obj: unknown): ValidationResult<MedusaTask> =>
-  validateKind(medusaTask, obj);
-export const validateMedusaConfiguration = (obj: unknown): ValidationResult<MedusaConfiguration> =>
-  validateKind(medusaConfiguration, obj);
+export const validateMedusaBackupJob = (
+  obj: unknown,
+  options?: ValidateOptions,
+): ValidationResult<MedusaBackupJob> => validateKind(medusaBackupJob, obj, options);
+export const validateMedusaBackup = (
+  obj: unknown,
+  options?: ValidateOptions,
+): ValidationResult<MedusaBackup> => validateKind(medusaBackup, obj, options);
+export const validateMedusaBackupSchedule = (
+  obj: unknown,
+  options?: ValidateOptions,
+): ValidationResult<MedusaBackupSchedule> => validateKind(medusaBackupSchedule, obj, options);
+export const validateMedusaRestoreJob = (
+  obj: unknown,
+  options?: ValidateOptions,
+): ValidationResult<MedusaRestoreJob> => validateKind(medusaRestoreJob, obj, options);
+export const validateMedusaTask = (obj: unknown, options?: ValidateOptions): ValidationResult<MedusaTask> =>
+  validateKind(medusaTask, obj, options);
+export const validateMedusaConfiguration = (
+  obj: unknown,
+  options?: ValidateOptions,
+): ValidationResult<MedusaConfiguration> => validateKind(medusaConfiguration, obj, options);
 
 /** validate<Kind> by kind name, for callers (webhook, plugin) that handle any Medusa object. */
-export const validators: { [K in MedusaKind]: (obj: unknown) => ValidationResult<MedusaObject> } = {
+export const validators: {
+  [K in MedusaKind]: (obj: unknown, options?: ValidateOptions) => ValidationResult<MedusaObject>;
+} = {
   MedusaBackupJob: validateMedusaBackupJob,
   MedusaBackup: validateMedusaBackup,
   MedusaBackupSchedule: validateMedusaBackupSchedule,

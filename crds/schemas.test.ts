@@ -20,3 +20,40 @@ describe('validate<Kind> on the documented examples', () => {
     expect(error, `errors: ${JSON.stringify(result.errors)}`).toBeDefined();
   });
 });
+
+describe('unknown fields', () => {
+  const job = {
+    apiVersion: 'medusa.k8ssandra.io/v1alpha1',
+    kind: 'MedusaBackupJob',
+    metadata: { name: 'j', uid: 'u-1', creationTimestamp: '2026-01-01T00:00:00Z' },
+    spec: { cassandraDatacenter: 'dc1', dryrun: true },
+  };
+
+  it('are refused by default, as kubectl’s strict field validation refuses them', () => {
+    expect(validators.MedusaBackupJob(job)).toEqual({
+      ok: false,
+      errors: [{ path: 'spec.dryrun', message: 'unknown field "spec.dryrun"' }],
+    });
+  });
+
+  it('are dropped on request, as the apiserver prunes them, while metadata stays whole', () => {
+    const result = validators.MedusaBackupJob(job, { unknownFields: 'ignore' });
+    if (!result.ok) expect.fail(JSON.stringify(result.errors));
+    expect(result.value.spec).toEqual({ cassandraDatacenter: 'dc1', backupType: 'differential' });
+    expect(result.value.metadata).toMatchObject({ uid: 'u-1' });
+  });
+
+  it('are found inside lists', () => {
+    const result = validators.MedusaRestoreJob({
+      apiVersion: 'medusa.k8ssandra.io/v1alpha1',
+      kind: 'MedusaRestoreJob',
+      metadata: { name: 'r' },
+      spec: {
+        cassandraDatacenter: 'dc1',
+        backup: 'b',
+        hostMapping: [{ target: 't', source: 's', seed: true }],
+      },
+    });
+    expect(result.ok || result.errors.map((e) => e.path)).toEqual(['spec.hostMapping[0].seed']);
+  });
+});

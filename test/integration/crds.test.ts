@@ -129,6 +129,28 @@ describe('medusa.k8ssandra.io CRDs on kube-apiserver', () => {
     });
   });
 
+  it('refuses unknown fields under strict field validation, as kubectl sends it', async () => {
+    const manifest: Manifest = {
+      apiVersion,
+      kind: 'MedusaBackupJob',
+      metadata: { name: 'typo' },
+      spec: { cassandraDatacenter: 'dc1', dryrun: true },
+    };
+    const local = validators.MedusaBackupJob(manifest);
+    expect(local.ok).toBe(false);
+    const strict = custom.createNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural: plurals.MedusaBackupJob,
+      body: manifest,
+      fieldValidation: 'Strict',
+    });
+    await expect(strict).rejects.toMatchObject({
+      body: expect.stringContaining('unknown field \\"spec.dryrun\\"'),
+    });
+  });
+
   it('keeps the specs of jobs, backups and tasks immutable, and schedules editable', async () => {
     const spec = { cassandraDatacenter: 'dc1' };
     const immutables: Manifest[] = [
