@@ -86,8 +86,8 @@ export const checkedStorageSchema = withRules(storageSchema, [
     check: (s) => s.storageProvider === undefined || (s.bucketName ?? '') !== '',
   },
   {
-    rule: "!has(self.storageProvider) || !(self.storageProvider in ['s3_compatible', 's3_rgw', 'ibm_storage']) || (has(self.host) && self.host != '')",
-    message: 'host is required for storageProvider s3_compatible, s3_rgw and ibm_storage',
+    rule: `!has(self.storageProvider) || !(self.storageProvider in [${providersNeedingHost.map((p) => `'${p}'`).join(', ')}]) || (has(self.host) && self.host != '')`,
+    message: `host is required for storageProvider ${providersNeedingHost.join(', ')}`,
     fieldPath: '.host',
     reason: 'FieldValueRequired',
     check: (s) =>
