@@ -1,4 +1,4 @@
-import type { KindDefinition } from './kind.js';
+import type { KindDefinition } from './define-kind.js';
 import { group, version } from './common.js';
 import { toStructuralSchema, type JsonSchema } from './openapi.js';
 

@@ -20,7 +20,7 @@ export type { CelValidation } from './common.js';
 export * from './binding.js';
 export * from './k8ssandra.js';
 export { kinds } from './kinds.js';
-export type { KindDefinition, PrinterColumn } from './kind.js';
+export type { KindDefinition, PrinterColumn } from './define-kind.js';
 export { buildCrd } from './crd.js';
 export { renderCrdFiles, crdFileName, bundleFileName } from './render.js';
 export {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { backupType, conditions, crdMeta, immutable, int32, int64, int64Wide, time } from '../common.js';
-import { defineKind } from '../kind.js';
+import { defineKind } from '../define-kind.js';
 
 export const medusaBackupSpecSchema = immutable(
   crdMeta(

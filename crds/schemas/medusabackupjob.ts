@@ -9,7 +9,7 @@ import {
   tableFilter,
   time,
 } from '../common.js';
-import { defineKind } from '../kind.js';
+import { defineKind } from '../define-kind.js';
 
 /** The backup job spec without its immutability rule: schedules embed it as backupSpec. */
 export const backupJobSpecSchema = crdMeta(

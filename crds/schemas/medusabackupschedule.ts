@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { conditions, crdMeta, time, withRules } from '../common.js';
-import { defineKind } from '../kind.js';
+import { defineKind } from '../define-kind.js';
 import { backupJobSpecSchema } from './medusabackupjob.js';
 
 export const concurrencyPolicies = ['Allow', 'Forbid', 'Replace'] as const;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { conditions, crdMeta, localObjectReference } from '../common.js';
-import { defineKind } from '../kind.js';
+import { defineKind } from '../define-kind.js';
 import {
   encryptionStoresSchema,
   imageSchema,

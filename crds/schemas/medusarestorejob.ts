@@ -9,7 +9,7 @@ import {
   time,
   withRules,
 } from '../common.js';
-import { defineKind } from '../kind.js';
+import { defineKind } from '../define-kind.js';
 
 /** Extension: restore the backup of node `source` onto pod `target`. */
 export const hostMappingEntrySchema = z.object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { conditions, crdMeta, goInt, immutable, nodeProgress, podNames, time, withRules } from '../common.js';
-import { defineKind } from '../kind.js';
+import { defineKind } from '../define-kind.js';
 
 /** k8ssandra's sync, purge, prepare_restore, plus verify (kubectl-medusa extension). */
 export const taskOperations = ['sync', 'purge', 'prepare_restore', 'verify'] as const;
