@@ -39,6 +39,40 @@ export function crdMeta<S extends z.ZodType>(schema: S, meta: CrdMeta): S {
   return schema.meta(meta as Record<string, unknown>) as S;
 }
 
+/** Flags entries whose identity (per `key`) repeats an earlier one, as the apiserver does. */
+function refuseDuplicates<E extends z.ZodType>(list: z.ZodArray<E>, key: (item: z.output<E>) => string) {
+  return list.superRefine((items, ctx) => {
+    const seen = new Set<string>();
+    items.forEach((item, index) => {
+      const id = key(item);
+      if (seen.has(id)) ctx.addIssue({ code: 'custom', message: `Duplicate value: ${id}`, path: [index] });
+      seen.add(id);
+    });
+  });
+}
+
+/** `x-kubernetes-list-type: map`: entries unique by `keys`. */
+export function listMap<E extends z.ZodType<Record<string, unknown>>>(
+  list: z.ZodArray<E>,
+  keys: (keyof z.output<E> & string)[],
+  description?: string,
+) {
+  const unique = refuseDuplicates(list, (item) => JSON.stringify(keys.map((k) => item[k])));
+  return crdMeta(unique, {
+    ...(description ? { description } : {}),
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': keys,
+  });
+}
+
+/** `x-kubernetes-list-type: set`: scalar entries, each once. */
+export function listSet<E extends z.ZodType<string | number>>(list: z.ZodArray<E>, description?: string) {
+  return crdMeta(
+    refuseDuplicates(list, (item) => JSON.stringify(item)),
+    { ...(description ? { description } : {}), 'x-kubernetes-list-type': 'set' },
+  );
+}
+
 /** Attaches CEL rules to a schema: emitted into the CRD and mirrored as zod refinements. */
 export function withRules<S extends z.ZodType>(schema: S, rules: CelRule<z.output<S>>[]): S {
   const refined = schema.superRefine((value, ctx) => {
@@ -109,11 +143,7 @@ export const conditionSchema = z.object({
 
 /** status.conditions: list map keyed by type, as for every metav1.Condition list. */
 export const conditions = () =>
-  crdMeta(z.array(conditionSchema), {
-    description: 'Standard conditions (metav1.Condition), one per type.',
-    'x-kubernetes-list-type': 'map',
-    'x-kubernetes-list-map-keys': ['type'],
-  });
+  listMap(z.array(conditionSchema), ['type'], 'Standard conditions (metav1.Condition), one per type.');
 
 export const nodePhases = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'] as const;
 
@@ -137,11 +167,7 @@ export const nodeProgressSchema = z.object({
 
 /** status.progress: one entry per node, keyed by pod name. */
 export const nodeProgress = () =>
-  crdMeta(z.array(nodeProgressSchema).max(1024), {
-    description: 'Per-node progress (kubectl-medusa extension).',
-    'x-kubernetes-list-type': 'map',
-    'x-kubernetes-list-map-keys': ['node'],
-  });
+  listMap(z.array(nodeProgressSchema).max(1024), ['node'], 'Per-node progress (kubectl-medusa extension).');
 
 export const backupTypes = ['differential', 'full'] as const;
 export const backupType = () =>
@@ -159,14 +185,14 @@ const tableSelector = z
 export const tableFilter = () =>
   withRules(
     z.object({
-      include: crdMeta(z.array(tableSelector).max(64), {
-        description: 'Only these keyspaces/tables ("ks" or "ks.table"). Empty means all.',
-        'x-kubernetes-list-type': 'set',
-      }).optional(),
-      exclude: crdMeta(z.array(tableSelector).max(64), {
-        description: 'Skip these keyspaces/tables ("ks" or "ks.table").',
-        'x-kubernetes-list-type': 'set',
-      }).optional(),
+      include: listSet(
+        z.array(tableSelector).max(64),
+        'Only these keyspaces/tables ("ks" or "ks.table"). Empty means all.',
+      ).optional(),
+      exclude: listSet(
+        z.array(tableSelector).max(64),
+        'Skip these keyspaces/tables ("ks" or "ks.table").',
+      ).optional(),
     }),
     [
       {

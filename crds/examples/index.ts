@@ -310,6 +310,28 @@ export const invalidExamples: InvalidExample[] = [
     message: 'one target only',
   },
   {
+    title: 'restore mapping one target twice',
+    manifest: obj('MedusaRestoreJob', 'same-target', {
+      cassandraDatacenter: 'dc1',
+      backup: 'b1',
+      hostMapping: [
+        { target: 'demo-dc1-default-sts-0', source: 'old-0' },
+        { target: 'demo-dc1-default-sts-0', source: 'old-1' },
+      ],
+    }),
+    field: 'spec.hostMapping[1]',
+    message: 'Duplicate value',
+  },
+  {
+    title: 'backup job listing a keyspace twice',
+    manifest: obj('MedusaBackupJob', 'twice', {
+      cassandraDatacenter: 'dc1',
+      filter: { include: ['shop', 'shop'] },
+    }),
+    field: 'spec.filter.include[1]',
+    message: 'Duplicate value',
+  },
+  {
     title: 'task with an unknown operation',
     manifest: obj('MedusaTask', 'compact', { cassandraDatacenter: 'dc1', operation: 'compact' }),
     field: 'spec.operation',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { crdMeta, int32, int64, intOrString, localObjectReference, quantity } from '../common.js';
+import { crdMeta, int32, listMap, int64, intOrString, localObjectReference, quantity } from '../common.js';
 
 // The Medusa container settings k8ssandra-operator keeps in K8ssandraCluster spec.medusa,
 // with the shapes of the corev1 types they embed (trimmed to the fields a sidecar can use).
@@ -18,10 +18,9 @@ export const imageSchema = z.object({
 export const resourcesSchema = z.object({
   limits: z.record(z.string(), quantity()).optional(),
   requests: z.record(z.string(), quantity()).optional(),
-  claims: crdMeta(z.array(z.object({ name: z.string(), request: z.string().optional() })), {
-    'x-kubernetes-list-type': 'map',
-    'x-kubernetes-list-map-keys': ['name'],
-  }).optional(),
+  claims: listMap(z.array(z.object({ name: z.string(), request: z.string().optional() })), [
+    'name',
+  ]).optional(),
 });
 
 const capabilitiesSchema = z.object({

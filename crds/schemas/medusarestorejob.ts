@@ -3,6 +3,7 @@ import {
   conditions,
   crdMeta,
   immutable,
+  listMap,
   nodeProgress,
   podNames,
   tableFilter,
@@ -21,12 +22,11 @@ export const hostMappingEntrySchema = z.object({
 
 const hostMapping = () =>
   withRules(
-    crdMeta(z.array(hostMappingEntrySchema).max(256), {
-      description:
-        'Explicit source-to-target node mapping; computed from racks and tokens when unset (kubectl-medusa extension).',
-      'x-kubernetes-list-type': 'map',
-      'x-kubernetes-list-map-keys': ['target'],
-    }),
+    listMap(
+      z.array(hostMappingEntrySchema).max(256),
+      ['target'],
+      'Explicit source-to-target node mapping; computed from racks and tokens when unset (kubectl-medusa extension).',
+    ),
     [
       {
         rule: 'self.all(m, self.exists_one(o, o.source == m.source))',
