@@ -1,0 +1,90 @@
+// kubectl medusa restore --backup <name>: creates a MedusaRestoreJob, optionally waits for it.
+import type { RestoreArgs } from '../args.js';
+import { MedusaError } from '../errors.js';
+import { colorStatus, type Io } from '../io.js';
+import { createResource, getResource, qualifiedName, type MedusaResource } from '../resources.js';
+import { waitFor, type NodeProgress, type Observation } from '../wait.js';
+import {
+  filterOf,
+  formatOf,
+  kubeFrom,
+  list,
+  manifest,
+  parseTimeout,
+  printDryRun,
+  timestampedName,
+} from './common.js';
+
+const restores = 'medusarestorejobs';
+
+export function observeRestore(job: MedusaResource): Observation {
+  const status = job.status ?? {};
+  const failed = list(status.failed);
+  const progress = (status.progress as NodeProgress[] | undefined) ?? [];
+  const message = status.message as string | undefined;
+  const done = Boolean(status.finishTime);
+  const isFailed = failed.length > 0 || Boolean(message && done);
+  let phase = 'Pending';
+  if (done) phase = isFailed ? 'Failed' : 'Succeeded';
+  else if (status.datacenterStopped) phase = 'Restoring';
+  else if (status.restorePrepared) phase = 'Stopping datacenter';
+  else if (status.startTime) phase = 'Preparing';
+  const nodes =
+    progress.length > 0
+      ? progress
+      : [
+          ...list(status.inProgress).map((node) => ({ node, phase: 'Running' })),
+          ...list(status.finished).map((node) => ({ node, phase: 'Succeeded' })),
+          ...failed.map((node) => ({ node, phase: 'Failed' })),
+        ];
+  return { phase, done, failed: isFailed, nodes, ...(message ? { message } : {}) };
+}
+
+export async function createRestore(args: RestoreArgs, io: Io): Promise<number> {
+  const kube = kubeFrom(args);
+  const backup = await getResource(kube, 'medusabackups', args.backup);
+  const backupStatus = String(backup.status?.status ?? '');
+  if (backupStatus !== 'SUCCESS') {
+    throw new MedusaError(
+      'MDS-RESTORE-E001',
+      `backup "${args.backup}" is ${backupStatus || 'not finished'}: only a complete backup can be restored`,
+      {
+        hint: `see why with: kubectl medusa backups describe ${args.backup} -n ${kube.namespace}`,
+      },
+    );
+  }
+  const datacenter = args.dc ?? String(backup.spec?.cassandraDatacenter ?? '');
+  const name = args.name ?? timestampedName(`restore-${args.backup}`.slice(0, 230));
+  const job = manifest('MedusaRestoreJob', name, kube.namespace, {
+    backup: args.backup,
+    cassandraDatacenter: datacenter,
+    ...(filterOf(args) ? { filter: filterOf(args) } : {}),
+  });
+  if (args.dryRun) {
+    printDryRun(io, job, formatOf(args));
+    return 0;
+  }
+  await createResource(kube, restores, job);
+  io.out(`${qualifiedName(restores, name)} created`);
+  io.err(
+    io.color.yellow(
+      `Datacenter ${datacenter} will be stopped, restored from ${args.backup} and started again.`,
+    ),
+  );
+  if (!args.wait) {
+    io.err(io.color.dim(`Follow it with: kubectl medusa restores describe ${name} -n ${kube.namespace}`));
+    return 0;
+  }
+  const timeoutMs = parseTimeout(args.timeout);
+  const { object, exitCode } = await waitFor(io, {
+    what: `restore ${name}`,
+    fetch: () => getResource(kube, restores, name),
+    observe: observeRestore,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  });
+  const seen = observeRestore(object);
+  io.out(`Restore ${name}: ${colorStatus(io, seen.phase)} (backup ${args.backup} into ${datacenter})`);
+  if (seen.failed && seen.message) io.err(io.color.red(seen.message));
+  io.err(io.color.dim(`Details: kubectl medusa restores describe ${name} -n ${kube.namespace}`));
+  return exitCode;
+}

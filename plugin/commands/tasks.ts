@@ -1,0 +1,177 @@
+// kubectl medusa sync|purge <dc>, verify <backup>, tasks [list|get|describe]: MedusaTasks.
+import { humanizeBytes } from '../../lib/units.js';
+import type { GlobalArgs, NameArgs, TaskArgs } from '../args.js';
+import { colorStatus, type Io } from '../io.js';
+import { printResources, type TableSpec } from '../printers/output.js';
+import { renderFields, renderTable } from '../printers/table.js';
+import {
+  createResource,
+  getResource,
+  listResources,
+  qualifiedName,
+  type MedusaResource,
+} from '../resources.js';
+import { renderProgress, waitFor, type NodeProgress, type Observation } from '../wait.js';
+import {
+  ageOf,
+  formatOf,
+  kubeFrom,
+  list as listOf,
+  manifest,
+  parseTimeout,
+  printDryRun,
+  timestampedName,
+  whenOf,
+} from './common.js';
+
+const plural = 'medusatasks';
+const str = (v: unknown) => (v === undefined || v === null || v === '' ? '-' : String(v));
+
+interface TaskResult {
+  podName?: string;
+  nbBackupsPurged?: number;
+  nbObjectsPurged?: number;
+  totalPurgedSize?: number;
+  totalObjectsWithinGcGrace?: number;
+}
+
+export function observeTask(task: MedusaResource): Observation {
+  const status = task.status ?? {};
+  const failed = listOf(status.failed);
+  const finished = (status.finished as TaskResult[] | undefined) ?? [];
+  const progress = (status.progress as NodeProgress[] | undefined) ?? [];
+  const done = Boolean(status.finishTime);
+  const phase = done ? (failed.length ? 'Failed' : 'Succeeded') : status.startTime ? 'Running' : 'Pending';
+  const nodes =
+    progress.length > 0
+      ? progress
+      : [
+          ...listOf(status.inProgress).map((node) => ({ node, phase: 'Running' })),
+          ...finished.map((r) => ({ node: r.podName ?? '-', phase: 'Succeeded' })),
+          ...failed.map((node) => ({ node, phase: 'Failed' })),
+        ];
+  const message = progress.find((n) => n.lastError)?.lastError;
+  return { phase, done, failed: failed.length > 0, nodes, ...(message ? { message } : {}) };
+}
+
+function table(io: Io): TableSpec<MedusaResource> {
+  return {
+    headers: ['name', 'operation', 'datacenter', 'backup', 'phase', 'age'],
+    row: (t) => [
+      t.metadata.name,
+      str(t.spec?.operation),
+      str(t.spec?.cassandraDatacenter),
+      str(t.spec?.backupName),
+      colorStatus(io, observeTask(t).phase),
+      ageOf(t.status?.startTime ?? t.metadata.creationTimestamp),
+    ],
+    wideHeaders: ['started', 'finished'],
+    wideRow: (t) => [str(t.status?.startTime), str(t.status?.finishTime)],
+  };
+}
+
+export async function createTask(args: TaskArgs, io: Io): Promise<number> {
+  const kube = kubeFrom(args);
+  let datacenter = args.datacenter;
+  if (args.operation === 'verify') {
+    // verify names a backup; its datacenter is the one it was taken from.
+    const backup = await getResource(kube, 'medusabackups', args.backup ?? '');
+    datacenter = String(backup.spec?.cassandraDatacenter ?? '');
+  }
+  const name =
+    args.name ??
+    timestampedName(`${args.operation}-${args.operation === 'verify' ? args.backup : datacenter}`);
+  const task = manifest('MedusaTask', name, kube.namespace, {
+    operation: args.operation,
+    cassandraDatacenter: datacenter,
+    ...(args.operation === 'verify' && args.backup ? { backupName: args.backup } : {}),
+  });
+  if (args.dryRun) {
+    printDryRun(io, task, formatOf(args));
+    return 0;
+  }
+  await createResource(kube, plural, task);
+  io.out(`${qualifiedName(plural, name)} created`);
+  if (!args.wait) {
+    io.err(io.color.dim(`Follow it with: kubectl medusa tasks describe ${name} -n ${kube.namespace}`));
+    return 0;
+  }
+  const timeoutMs = parseTimeout(args.timeout);
+  const { object, exitCode } = await waitFor(io, {
+    what: `${args.operation} ${name}`,
+    fetch: () => getResource(kube, plural, name),
+    observe: observeTask,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  });
+  io.out(`${args.operation} ${name}: ${colorStatus(io, observeTask(object).phase)}`);
+  printResults(io, object);
+  return exitCode;
+}
+
+function printResults(io: Io, task: MedusaResource): void {
+  const results = (task.status?.finished as TaskResult[] | undefined) ?? [];
+  if (task.spec?.operation !== 'purge' || results.length === 0) return;
+  io.out(
+    renderTable(
+      ['node', 'backups purged', 'objects purged', 'size purged', 'objects within grace'],
+      results.map((r) => [
+        str(r.podName),
+        str(r.nbBackupsPurged ?? 0),
+        str(r.nbObjectsPurged ?? 0),
+        humanizeBytes(r.totalPurgedSize ?? 0),
+        str(r.totalObjectsWithinGcGrace ?? 0),
+      ]),
+    ),
+  );
+}
+
+export async function list(args: GlobalArgs, io: Io): Promise<void> {
+  const kube = kubeFrom(args);
+  printResources(io, await listResources(kube, plural), formatOf(args), plural, table(io), {
+    allNamespaces: kube.listNamespace === undefined,
+    noHeaders: args.headers === false,
+    emptyMessage: 'No tasks found.',
+  });
+}
+
+export async function get(args: NameArgs, io: Io): Promise<void> {
+  const kube = kubeFrom(args);
+  printResources(io, [await getResource(kube, plural, args.name)], formatOf(args), plural, table(io), {
+    noHeaders: args.headers === false,
+    single: true,
+  });
+}
+
+export async function describe(args: NameArgs, io: Io): Promise<void> {
+  const kube = kubeFrom(args);
+  const task = await getResource(kube, plural, args.name);
+  if (formatOf(args) === 'json' || formatOf(args) === 'yaml') {
+    printResources(io, [task], formatOf(args), plural, table(io), { single: true });
+    return;
+  }
+  const seen = observeTask(task);
+  io.out(
+    [
+      renderFields([
+        ['Name', task.metadata.name],
+        ['Namespace', str(task.metadata.namespace)],
+        ['Operation', str(task.spec?.operation)],
+        ['Datacenter', str(task.spec?.cassandraDatacenter)],
+        ['Backup', str(task.spec?.backupName)],
+        ['Phase', colorStatus(io, seen.phase)],
+        ['Started', whenOf(task.status?.startTime)],
+        ['Finished', whenOf(task.status?.finishTime)],
+      ]),
+      ...(seen.nodes.length
+        ? [
+            '',
+            'Nodes:',
+            ...renderProgress(io, seen.nodes)
+              .split('\n')
+              .map((l) => `  ${l}`),
+          ]
+        : []),
+    ].join('\n'),
+  );
+  printResults(io, task);
+}

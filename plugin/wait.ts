@@ -1,0 +1,116 @@
+// --wait: polls an object until its operation ends, rendering per-node progress.
+import { formatDuration, humanizeBytes } from '../lib/units.js';
+import { exitCodes, MedusaError } from './errors.js';
+import { colorStatus, type Io } from './io.js';
+import { renderTable } from './printers/table.js';
+
+export interface NodeProgress {
+  node: string;
+  phase: string;
+  bytesDone?: number;
+  bytesTotal?: number;
+  filesDone?: number;
+  filesTotal?: number;
+  bytesPerSecond?: number;
+  etaSeconds?: number;
+  lastError?: string;
+}
+
+export interface Observation {
+  /** Phase of the whole operation, for change lines: Pending, Running, Succeeded, Failed. */
+  phase: string;
+  done: boolean;
+  failed: boolean;
+  /** Why it failed, or a note. */
+  message?: string;
+  nodes: NodeProgress[];
+}
+
+export interface WaitOptions<T> {
+  what: string;
+  fetch: () => Promise<T>;
+  observe: (object: T) => Observation;
+  timeoutMs?: number;
+  intervalMs?: number;
+}
+
+const bar = (fraction: number, width = 20) => {
+  const full = Math.round(Math.min(1, Math.max(0, fraction)) * width);
+  return '█'.repeat(full) + '░'.repeat(width - full);
+};
+
+/** The per-node progress table shown while waiting and in describe output. */
+export function renderProgress(io: Io, nodes: NodeProgress[]): string {
+  const rows = nodes.map((n) => {
+    const fraction = n.bytesTotal ? (n.bytesDone ?? 0) / n.bytesTotal : n.phase === 'Succeeded' ? 1 : 0;
+    return [
+      n.node,
+      colorStatus(io, n.phase),
+      `${bar(fraction)} ${Math.floor(fraction * 100)}%`,
+      n.bytesTotal !== undefined
+        ? `${humanizeBytes(n.bytesDone ?? 0)} / ${humanizeBytes(n.bytesTotal)}`
+        : '-',
+      n.filesTotal !== undefined ? `${n.filesDone ?? 0}/${n.filesTotal}` : '-',
+      n.bytesPerSecond !== undefined ? `${humanizeBytes(n.bytesPerSecond)}/s` : '-',
+      n.etaSeconds !== undefined && n.phase === 'Running' ? formatDuration(n.etaSeconds * 1000) : '-',
+      n.lastError ? io.color.red(n.lastError) : '',
+    ];
+  });
+  return renderTable(['node', 'phase', 'progress', 'bytes', 'files', 'rate', 'eta', 'error'], rows);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits for the operation to end. Resolves with the last object; the exit code says how it ended:
+ * 0 succeeded, 1 failed, 124 timed out (the operation itself goes on).
+ */
+export async function waitFor<T>(io: Io, options: WaitOptions<T>): Promise<{ object: T; exitCode: number }> {
+  const started = Date.now();
+  const interval = options.intervalMs ?? 1000;
+  io.err(io.color.dim(`Waiting for ${options.what}. Ctrl-C stops waiting, not the operation.`));
+  let lastPhases = '';
+  let lastBlockLines = 0;
+  let lastHeartbeat = started;
+  for (;;) {
+    const object = await options.fetch();
+    const seen = options.observe(object);
+    if (io.live) {
+      // Rewrite the progress block in place.
+      const block = `${options.what}: ${colorStatus(io, seen.phase)} (${formatDuration(Date.now() - started)})\n${seen.nodes.length ? renderProgress(io, seen.nodes) : ''}`;
+      if (lastBlockLines) process.stderr.write(`\u001b[${lastBlockLines}A\u001b[0J`);
+      io.err(block);
+      lastBlockLines = block.split('\n').length;
+    } else {
+      const phases = `${seen.phase} ${seen.nodes.map((n) => `${n.node}=${n.phase}`).join(' ')}`;
+      if (phases !== lastPhases || Date.now() - lastHeartbeat >= 30_000) {
+        const detail = seen.nodes
+          .map(
+            (n) =>
+              `${n.node} ${n.phase}${n.bytesTotal ? ` ${Math.floor(((n.bytesDone ?? 0) / n.bytesTotal) * 100)}%` : ''}`,
+          )
+          .join(', ');
+        io.err(
+          `${formatDuration(Date.now() - started).padStart(6)}  ${options.what}: ${seen.phase}${detail ? ` (${detail})` : ''}`,
+        );
+        lastPhases = phases;
+        lastHeartbeat = Date.now();
+      }
+    }
+    if (seen.done) {
+      if (!io.live && seen.nodes.length) io.err(renderProgress(io, seen.nodes));
+      return { object, exitCode: seen.failed ? exitCodes.failed : exitCodes.ok };
+    }
+    if (options.timeoutMs !== undefined && Date.now() - started > options.timeoutMs) {
+      throw new MedusaError(
+        'MDS-CLI-E124',
+        `timed out after ${formatDuration(options.timeoutMs)} waiting for ${options.what}`,
+        {
+          hint: 'the operation goes on; check it later with describe',
+          exitCode: exitCodes.timeout,
+        },
+      );
+    }
+    await sleep(interval);
+  }
+}
