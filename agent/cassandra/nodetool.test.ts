@@ -1,0 +1,68 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { NodetoolControl, parseInfoTokens, parseListSnapshots } from './nodetool.js';
+
+describe('nodetool output', () => {
+  it('lists distinct snapshot names from listsnapshots', () => {
+    const output = `Snapshot Details: 
+Snapshot name Keyspace name Column family name True size Size on disk Creation time            Expiration time
+medusa-b1     shop          orders             0 bytes   10.57 KiB    2026-11-22T10:16:22.546Z
+medusa-b1     shop          items              0 bytes   5.17 KiB     2026-11-22T10:16:22.546Z
+smoke         system_schema tables             10.57 KiB 10.57 KiB    2026-11-22T10:16:22.546Z
+
+Total TrueDiskSpaceUsed: 10.57 KiB
+
+`;
+    expect(parseListSnapshots(output)).toEqual(['medusa-b1', 'smoke']);
+    expect(parseListSnapshots('Snapshot Details: \nThere are no snapshots\n')).toEqual([]);
+  });
+
+  it('reads every token of info -T', () => {
+    expect(parseInfoTokens('ID : x\nToken                  : -9223372036854775808\nToken : 42\n')).toEqual([
+      '-9223372036854775808',
+      '42',
+    ]);
+  });
+
+  it('builds the command line as Medusa does: JVM flags first, then ssl, credentials, host, port', () => {
+    const control = new NodetoolControl({
+      flags: '-Dcom.sun.jndi.rmiURLParsing=legacy  -Dx=y',
+      ssl: true,
+      username: 'jmx',
+      passwordFile: '/etc/jmx.pw',
+      host: '127.0.0.1',
+      port: 7299,
+    });
+    expect(control.baseArguments()).toEqual([
+      '-Dcom.sun.jndi.rmiURLParsing=legacy',
+      '-Dx=y',
+      '--ssl',
+      '-u',
+      'jmx',
+      '-pwf',
+      '/etc/jmx.pw',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      '7299',
+    ]);
+    expect(new NodetoolControl({ flags: '' }).baseArguments()).toEqual([]);
+  });
+
+  it('keeps the JMX password out of error messages', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nodetool-'));
+    const script = join(dir, 'nodetool');
+    writeFileSync(script, '#!/bin/sh\necho "rejected: $@" >&2\nexit 1\n', { mode: 0o755 });
+    const control = new NodetoolControl({
+      executable: script,
+      flags: '',
+      username: 'jmx',
+      password: 'hunter2',
+    });
+    const failure = control.listSnapshots();
+    await expect(failure).rejects.toThrow('nodetool listsnapshots: rejected: -u jmx -pw *** listsnapshots');
+    await expect(failure).rejects.not.toThrow('hunter2');
+  });
+});
