@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { auth, Client, policies, types } from 'cassandra-driver';
+import type { types } from 'cassandra-driver';
+import { auth, Client, policies } from 'cassandra-driver';
 import { nodeName } from './hostnames.js';
 
 export interface CqlOptions {
