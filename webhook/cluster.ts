@@ -1,0 +1,124 @@
+import * as k8s from '@kubernetes/client-node';
+import { group as medusaGroup, plurals, version as medusaVersion } from '../crds/index.js';
+import { datacenterGroup, datacenterPlural, datacenterVersion } from './names.js';
+
+// What admission reads from the cluster, behind a small interface: the webhook uses the
+// apiserver; unit tests and the benchmark use objects held in memory.
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { kind?: string; name?: string; apiVersion?: string }[];
+    creationTimestamp?: string;
+  };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+}
+
+export interface Resource {
+  group: string;
+  version: string;
+  plural: string;
+}
+
+export const resources = {
+  configuration: { group: medusaGroup, version: medusaVersion, plural: plurals.MedusaConfiguration },
+  backup: { group: medusaGroup, version: medusaVersion, plural: plurals.MedusaBackup },
+  backupJob: { group: medusaGroup, version: medusaVersion, plural: plurals.MedusaBackupJob },
+  datacenter: { group: datacenterGroup, version: datacenterVersion, plural: datacenterPlural },
+  statefulSet: { group: 'apps', version: 'v1', plural: 'statefulsets' },
+} as const satisfies Record<string, Resource>;
+
+export interface ClusterReader {
+  /** The object, or undefined when it (or its resource type) does not exist. */
+  get(resource: Resource, namespace: string, name: string): Promise<KubeObject | undefined>;
+  /** Objects of one namespace, or of all namespaces when namespace is undefined. */
+  list(resource: Resource, namespace?: string): Promise<KubeObject[]>;
+}
+
+/** A lookup that took longer than the admission deadline allows. */
+export class LookupError extends Error {}
+
+async function withDeadline<T>(what: string, ms: number, call: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LookupError(`${what}: no answer from the apiserver in ${ms}ms`)), ms);
+  });
+  try {
+    return await Promise.race([call(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const notFound = (error: unknown): boolean => error instanceof k8s.ApiException && error.code === 404;
+
+/** Reads through the apiserver with the webhook's own credentials. */
+export function kubeClusterReader(kc: k8s.KubeConfig, timeoutMs = 4000): ClusterReader {
+  const api = kc.makeApiClient(k8s.CustomObjectsApi);
+  return {
+    async get(resource, namespace, name) {
+      const what = `get ${resource.plural} ${namespace}/${name}`;
+      try {
+        return (await withDeadline(what, timeoutMs, () =>
+          api.getNamespacedCustomObject({ ...resource, namespace, name }),
+        )) as KubeObject;
+      } catch (error) {
+        if (notFound(error)) return undefined;
+        throw error instanceof LookupError ? error : new LookupError(`${what}: ${describe(error)}`);
+      }
+    },
+    async list(resource, namespace) {
+      const what = `list ${resource.plural}${namespace ? ` in ${namespace}` : ''}`;
+      try {
+        const answer = (await withDeadline(what, timeoutMs, () =>
+          namespace === undefined
+            ? api.listClusterCustomObject({ ...resource })
+            : api.listNamespacedCustomObject({ ...resource, namespace }),
+        )) as { items?: KubeObject[] };
+        return answer.items ?? [];
+      } catch (error) {
+        if (notFound(error)) return [];
+        throw error instanceof LookupError ? error : new LookupError(`${what}: ${describe(error)}`);
+      }
+    },
+  };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof k8s.ApiException) return `HTTP ${error.code}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Objects held in memory, keyed by resource, namespace and name. */
+export function memoryClusterReader(objects: { resource: Resource; object: KubeObject }[]): ClusterReader {
+  const key = (r: Resource) => `${r.group}/${r.plural}`;
+  return {
+    get(resource, namespace, name) {
+      const found = objects.find(
+        (o) =>
+          key(o.resource) === key(resource) &&
+          o.object.metadata?.namespace === namespace &&
+          o.object.metadata?.name === name,
+      );
+      return Promise.resolve(found ? structuredClone(found.object) : undefined);
+    },
+    list(resource, namespace) {
+      return Promise.resolve(
+        objects
+          .filter(
+            (o) =>
+              key(o.resource) === key(resource) &&
+              (namespace === undefined || o.object.metadata?.namespace === namespace),
+          )
+          .map((o) => structuredClone(o.object)),
+      );
+    },
+  };
+}

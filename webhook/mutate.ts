@@ -1,0 +1,69 @@
+import type { V1StatefulSet } from '@kubernetes/client-node';
+import fastJsonPatch from 'fast-json-patch';
+import { isDeepStrictEqual } from 'node:util';
+import type { AdmissionOutcome, AdmissionRequest } from './admission/review.js';
+import { findBinding, managementApiSecretOf, resolveConfiguration } from './binding.js';
+import type { ClusterReader } from './cluster.js';
+import { planInjection } from './inject/plan.js';
+import { InjectionError, injectMedusa } from './inject/statefulset.js';
+
+const { compare } = fastJsonPatch;
+
+/**
+ * Mutating admission of StatefulSets: on creation, and on updates that change the pod template,
+ * a StatefulSet bound to a MedusaConfiguration gets the medusa containers. Anything else is allowed
+ * untouched, with the reason it was skipped.
+ */
+export async function mutateStatefulSet(
+  request: AdmissionRequest,
+  reader: ClusterReader,
+): Promise<AdmissionOutcome> {
+  if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') {
+    return { allowed: true, skipped: `operation ${request.operation}` };
+  }
+  if (request.kind.kind !== 'StatefulSet' || request.subResource) {
+    return {
+      allowed: true,
+      skipped: `not a StatefulSet (${request.kind.kind}${request.subResource ? `/${request.subResource}` : ''})`,
+    };
+  }
+  const object = request.object;
+  if (!object) return { allowed: true, skipped: 'no object in the request' };
+  const sts = object as V1StatefulSet;
+  if (request.operation === 'UPDATE') {
+    const old = request.oldObject as V1StatefulSet | null | undefined;
+    if (old && isDeepStrictEqual(old.spec?.template, sts.spec?.template)) {
+      return { allowed: true, skipped: 'pod template unchanged' };
+    }
+  }
+  const namespace = request.namespace ?? sts.metadata?.namespace ?? 'default';
+  const lookup = await findBinding(sts, namespace, reader);
+  if (!lookup.bound) return { allowed: true, skipped: lookup.reason };
+  const name = sts.metadata?.name ?? sts.metadata?.generateName ?? '';
+  try {
+    const { spec, prefix } = await resolveConfiguration(lookup.binding, lookup.source, namespace, reader);
+    const managementApiSecret = managementApiSecretOf(lookup.datacenter);
+    let plan;
+    try {
+      plan = planInjection(spec, {
+        cluster: lookup.cluster,
+        prefix,
+        ...(managementApiSecret ? { managementApiSecret } : {}),
+      });
+    } catch (error) {
+      const field = `MedusaConfiguration ${lookup.binding.configuration}`;
+      throw new InjectionError(field, error instanceof Error ? error.message : String(error));
+    }
+    const injected = injectMedusa(sts, plan);
+    return { allowed: true, patch: compare(object, injected as Record<string, unknown>) };
+  } catch (error) {
+    if (!(error instanceof InjectionError)) throw error;
+    return {
+      allowed: false,
+      code: 422,
+      reason: 'Invalid',
+      message: `StatefulSet "${name}" opts in to Medusa but cannot receive it: ${error.field}: ${error.message}`,
+      causes: [{ field: error.field, message: error.message }],
+    };
+  }
+}
