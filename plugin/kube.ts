@@ -61,7 +61,7 @@ export function connect(flags: KubeFlags): Kube {
 }
 
 interface ApiErrorLike {
-  code?: number;
+  code?: number | string;
   body?: unknown;
   cause?: { code?: string };
   message?: string;
@@ -80,7 +80,10 @@ export function explainApiError(
     typeof e.body === 'string' ? safeJson(e.body) : (e.body as Record<string, unknown> | undefined);
   const message = String(body?.message ?? e.message ?? error);
   const where = what.namespace ? ` in namespace "${what.namespace}"` : '';
-  const networkCode = e.cause?.code ?? /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH/.exec(message)?.[0];
+  const networkCode =
+    e.cause?.code ??
+    (typeof e.code === 'string' ? e.code : undefined) ??
+    /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH/.exec(message)?.[0];
   if (networkCode) {
     return new MedusaError('MDS-KUBE-E010', `cannot reach the Kubernetes API server (${networkCode})`, {
       source: 'system',

@@ -1,5 +1,7 @@
-// Reading and writing medusa.k8ssandra.io objects, with API errors explained.
+// Reading and writing medusa.k8ssandra.io objects, with API errors explained. Requests go through
+// lib/kube-request so Cassandra tokens (int64) survive exactly.
 import { group, version } from '../crds/common.js';
+import { customPath, kubeRequest } from '../lib/kube-request.js';
 import { explainApiError, type Kube } from './kube.js';
 
 export interface MedusaResource {
@@ -8,7 +10,7 @@ export interface MedusaResource {
   metadata: {
     name: string;
     namespace?: string;
-    creationTimestamp?: string | Date;
+    creationTimestamp?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
     ownerReferences?: { kind: string; name: string }[];
@@ -17,20 +19,13 @@ export interface MedusaResource {
   status?: Record<string, unknown>;
 }
 
+const path = (plural: string, namespace?: string, name?: string) =>
+  customPath(group, version, plural, namespace, name);
+
 /** Lists objects of a plural in the current namespace, or every namespace with -A. */
 export async function listResources<T extends MedusaResource>(kube: Kube, plural: string): Promise<T[]> {
   try {
-    const list = (
-      kube.listNamespace === undefined
-        ? await kube.custom.listClusterCustomObject({ group, version, plural })
-        : await kube.custom.listNamespacedCustomObject({
-            group,
-            version,
-            plural,
-            namespace: kube.listNamespace,
-          })
-    ) as { items: T[] };
-    return list.items;
+    return (await kubeRequest<{ items: T[] }>(kube.config, 'GET', path(plural, kube.listNamespace))).items;
   } catch (error) {
     throw explainApiError(error, { verb: 'list', resource: plural, namespace: kube.listNamespace });
   }
@@ -42,13 +37,7 @@ export async function getResource<T extends MedusaResource>(
   name: string,
 ): Promise<T> {
   try {
-    return (await kube.custom.getNamespacedCustomObject({
-      group,
-      version,
-      plural,
-      namespace: kube.namespace,
-      name,
-    })) as T;
+    return await kubeRequest<T>(kube.config, 'GET', path(plural, kube.namespace, name));
   } catch (error) {
     throw explainApiError(error, { verb: 'get', resource: plural, namespace: kube.namespace, name });
   }
@@ -60,13 +49,7 @@ export async function createResource<T extends MedusaResource>(
   body: T,
 ): Promise<T> {
   try {
-    return (await kube.custom.createNamespacedCustomObject({
-      group,
-      version,
-      plural,
-      namespace: kube.namespace,
-      body,
-    })) as T;
+    return await kubeRequest<T>(kube.config, 'POST', path(plural, kube.namespace), body);
   } catch (error) {
     throw explainApiError(error, {
       verb: 'create',
@@ -84,12 +67,10 @@ export async function patchResource<T extends MedusaResource>(
   name: string,
   patch: Record<string, unknown>,
 ): Promise<T> {
-  const { setHeaderOptions, PatchStrategy } = await import('@kubernetes/client-node');
   try {
-    return (await kube.custom.patchNamespacedCustomObject(
-      { group, version, plural, namespace: kube.namespace, name, body: patch },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    )) as T;
+    return await kubeRequest<T>(kube.config, 'PATCH', path(plural, kube.namespace, name), patch, {
+      patchType: 'merge',
+    });
   } catch (error) {
     throw explainApiError(error, { verb: 'patch', resource: plural, namespace: kube.namespace, name });
   }
@@ -97,13 +78,7 @@ export async function patchResource<T extends MedusaResource>(
 
 export async function deleteResource(kube: Kube, plural: string, name: string): Promise<void> {
   try {
-    await kube.custom.deleteNamespacedCustomObject({
-      group,
-      version,
-      plural,
-      namespace: kube.namespace,
-      name,
-    });
+    await kubeRequest(kube.config, 'DELETE', path(plural, kube.namespace, name));
   } catch (error) {
     throw explainApiError(error, { verb: 'delete', resource: plural, namespace: kube.namespace, name });
   }

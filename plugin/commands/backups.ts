@@ -1,4 +1,5 @@
 // kubectl medusa backups [list|get|describe]: MedusaBackup objects.
+import { tokenText } from '../../lib/json64.js';
 import { formatAge } from '../../lib/units.js';
 import type { GlobalArgs, NameArgs } from '../args.js';
 import { colorStatus, type Io } from '../io.js';
@@ -13,7 +14,7 @@ const plural = 'medusabackups';
 
 interface BackupNode {
   host?: string;
-  tokens?: (number | string)[];
+  tokens?: (number | bigint | string)[];
   datacenter?: string;
   rack?: string;
 }
@@ -103,7 +104,7 @@ export async function describe(args: NameArgs, io: Io): Promise<void> {
       ? renderTable(
           ['host', 'datacenter', 'rack', 'tokens'],
           nodes.map((n) => {
-            const tokens = (n.tokens ?? []).map(String);
+            const tokens = (n.tokens ?? []).map(tokenText);
             return [
               str(n.host),
               str(n.datacenter),

@@ -1,5 +1,6 @@
 // Helpers shared by the command modules.
 import { stringify } from 'yaml';
+import { stringifyJson } from '../../lib/json64.js';
 import { apiVersion } from '../../crds/common.js';
 import { formatAge } from '../../lib/units.js';
 import type { GlobalArgs } from '../args.js';
@@ -70,7 +71,7 @@ export function manifest(
 }
 
 export function printDryRun(io: Io, object: MedusaResource, format: OutputFormat): void {
-  io.out(format === 'json' ? JSON.stringify(object, null, 2) : stringify(object));
+  io.out(format === 'json' ? stringifyJson(object, 2) : stringify(object));
 }
 
 /** Keyspace filter from --keyspaces/--exclude, or undefined when neither is given. */

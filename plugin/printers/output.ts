@@ -1,5 +1,6 @@
 // One gathered object or list, many renderings: table, wide, json, yaml, name.
 import { stringify } from 'yaml';
+import { stringifyJson } from '../../lib/json64.js';
 import type { Io } from '../io.js';
 import { qualifiedName, type MedusaResource } from '../resources.js';
 import { renderTable } from './table.js';
@@ -36,7 +37,7 @@ export function printResources<T extends MedusaResource>(
       options.single && items.length === 1
         ? clean(items[0]!)
         : { apiVersion: 'v1', kind: 'List', items: items.map(clean), metadata: { resourceVersion: '' } };
-    io.out(format === 'json' ? JSON.stringify(value, null, 2) : stringify(value));
+    io.out(format === 'json' ? stringifyJson(value, 2) : stringify(value));
     return;
   }
   if (format === 'name') {
