@@ -163,6 +163,14 @@ export const nodeProgressSchema = z.object({
   }).optional(),
   lastError: z.string().max(4096).optional(),
   lastUpdateTime: time().optional(),
+  host: crdMeta(z.string().max(253), {
+    description: 'The node as recorded in the backup (Medusa fqdn); set by the agent.',
+  }).optional(),
+  datacenter: z.string().max(253).optional(),
+  rack: z.string().max(253).optional(),
+  tokens: crdMeta(z.array(int64Wide()).max(1536), {
+    description: 'Tokens the node owned when it was backed up; set by the agent.',
+  }).optional(),
 });
 
 /** status.progress: one entry per node, keyed by pod name. */
