@@ -1,0 +1,124 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ObjectStore, StoredObject } from './object-store.js';
+
+/**
+ * Medusa's `local` provider: the bucket is the directory <base_path>/<bucket_name> and keys are paths
+ * below it. Uploads record the hex MD5 computed while copying; listings report no hash (as Medusa's do).
+ */
+export class LocalObjectStore implements ObjectStore {
+  readonly provider = 'local';
+  readonly root: string;
+
+  constructor(basePath: string, bucketName: string) {
+    this.root = join(basePath, bucketName);
+  }
+
+  private path(key: string): string {
+    if (key.split('/').some((part) => part === '..' || part === ''))
+      throw new Error(`invalid object key '${key}'`);
+    return join(this.root, key);
+  }
+
+  private async info(key: string, hash: string | null): Promise<StoredObject> {
+    const stats = await stat(this.path(key));
+    return { key, size: stats.size, hash, lastModified: stats.mtime };
+  }
+
+  async putBytes(key: string, data: Buffer | string): Promise<StoredObject> {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    const target = this.path(key);
+    await mkdir(dirname(target), { recursive: true });
+    const temporary = `${target}.${randomUUID()}.part`;
+    await writeFile(temporary, bytes);
+    await rename(temporary, target);
+    return this.info(key, createHash('md5').update(bytes).digest('hex'));
+  }
+
+  async uploadFile(key: string, path: string): Promise<StoredObject> {
+    const target = this.path(key);
+    await mkdir(dirname(target), { recursive: true });
+    const temporary = `${target}.${randomUUID()}.part`;
+    const md5 = createHash('md5');
+    const hashing = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        md5.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(
+        createReadStream(path, { highWaterMark: 4 * 1024 * 1024 }),
+        hashing,
+        createWriteStream(temporary),
+      );
+      await rename(temporary, target);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    return this.info(key, md5.digest('hex'));
+  }
+
+  async downloadFile(key: string, path: string): Promise<number> {
+    await mkdir(dirname(path), { recursive: true });
+    const temporary = `${path}.${randomUUID()}.download`;
+    try {
+      await pipeline(createReadStream(this.path(key)), createWriteStream(temporary));
+      await rename(temporary, path);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    return (await stat(path)).size;
+  }
+
+  readBytes(key: string): Promise<Buffer> {
+    return readFile(this.path(key));
+  }
+
+  async head(key: string): Promise<StoredObject | undefined> {
+    try {
+      return await this.info(key, null);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async list(prefix: string): Promise<StoredObject[]> {
+    // Walk only below the deepest directory the prefix names, then filter by plain string prefix.
+    const slash = prefix.lastIndexOf('/');
+    const start = slash >= 0 ? prefix.slice(0, slash) : '';
+    const found: StoredObject[] = [];
+    const walk = async (relative: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(relative ? join(this.root, relative) : this.root, { withFileTypes: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw error;
+      }
+      for (const entry of entries) {
+        const key = relative ? `${relative}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) {
+          if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) await walk(key);
+        } else if (entry.isFile() && key.startsWith(prefix) && !/\.part$|\.download$/.test(key)) {
+          found.push(await this.info(key, null));
+        }
+      }
+    };
+    await walk(start);
+    return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+  }
+
+  async close(): Promise<void> {}
+}

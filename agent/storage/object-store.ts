@@ -1,0 +1,28 @@
+// The storage operations the agent needs. lib/storage's `Storage` class has exactly these methods
+// (same names and shapes), so it can be passed wherever an ObjectStore is expected; the agent keeps
+// this narrow interface so that it depends on nothing else of that module.
+
+export interface StoredObject {
+  /** Full key inside the bucket. */
+  key: string;
+  size: number;
+  /** The provider's native hash as Medusa records it (hex MD5, ETag, base64 md5Hash...), or null. */
+  hash: string | null;
+  lastModified: Date;
+}
+
+export interface ObjectStore {
+  /** Medusa's storage_provider name (local, s3_compatible, ...). */
+  readonly provider: string;
+  /** Small objects (meta and index files) in one request. */
+  putBytes(key: string, data: Buffer | string): Promise<StoredObject>;
+  uploadFile(key: string, path: string): Promise<StoredObject>;
+  /** Downloads to `path` (never leaving it truncated); resolves with the byte count. */
+  downloadFile(key: string, path: string): Promise<number>;
+  readBytes(key: string): Promise<Buffer>;
+  head(key: string): Promise<StoredObject | undefined>;
+  /** Every object whose key starts with `prefix` (a plain string prefix). */
+  list(prefix: string): Promise<StoredObject[]>;
+  delete(key: string): Promise<void>;
+  close(): Promise<void>;
+}
