@@ -5,6 +5,7 @@ import type { AdmissionOutcome, AdmissionRequest } from './admission/review.js';
 import { findBinding, managementApiSecretOf, resolveConfiguration } from './binding.js';
 import type { ClusterReader } from './cluster.js';
 import { planInjection } from './inject/plan.js';
+import { statefulSetShapeProblem } from './inject/shape.js';
 import { InjectionError, injectMedusa } from './inject/statefulset.js';
 
 const { compare } = fastJsonPatch;
@@ -29,6 +30,15 @@ export async function mutateStatefulSet(
   }
   const object = request.object;
   if (!object) return { allowed: true, skipped: 'no object in the request' };
+  const problem = statefulSetShapeProblem(object);
+  if (problem) {
+    return {
+      allowed: false,
+      code: 400,
+      reason: 'BadRequest',
+      message: `not a usable apps/v1 StatefulSet: ${problem}`,
+    };
+  }
   const sts = object as V1StatefulSet;
   if (request.operation === 'UPDATE') {
     const old = request.oldObject as V1StatefulSet | null | undefined;

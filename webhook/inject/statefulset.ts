@@ -53,7 +53,10 @@ export function findPodMounts(sts: V1StatefulSet): PodMounts {
       `container ${cassandra.name} mounts no volume at ${dataPath} and there is no server-data volume claim: Medusa needs Cassandra's data volume`,
     );
   }
-  const config = mounted(cassandraConfigPath);
+  // cass-operator mounts its rendered configuration (volume server-config) at /config in the
+  // Cassandra container; Medusa reads it at /etc/cassandra, as k8ssandra-operator mounts it.
+  const serverConfig = pod?.volumes?.some((v) => v.name === 'server-config') ? 'server-config' : undefined;
+  const config = mounted(cassandraConfigPath) ?? serverConfig;
   return config ? { data, config } : { data };
 }
 

@@ -21,13 +21,13 @@ const annotationField = (key: string) => `metadata.annotations[${key}]`;
 
 /** Identity of the Cassandra cluster an object belongs to: datacenters of one cluster share a prefix. */
 export function clusterKey(holder: BindingHolder, object: KubeObject): string {
-  const namespace = object.metadata?.namespace ?? '';
-  const name = object.metadata?.name ?? '';
+  const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+  const namespace = text(object.metadata?.namespace);
   const cluster =
     holder === 'CassandraDatacenter'
-      ? (object.spec?.clusterName as string | undefined)
-      : object.metadata?.labels?.[clusterLabel];
-  return `${namespace}/${cleanupForKubernetes(cluster || name)}`;
+      ? text(object.spec?.clusterName)
+      : text(object.metadata?.labels?.[clusterLabel]);
+  return `${namespace}/${cleanupForKubernetes(cluster || text(object.metadata?.name))}`;
 }
 
 /** Where a configuration writes: provider, endpoint and bucket. */

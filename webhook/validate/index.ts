@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { z } from 'zod';
 import { group as medusaGroup } from '../../crds/index.js';
 import { refuse, type AdmissionOutcome, type AdmissionRequest } from '../admission/review.js';
 import type { ClusterReader, KubeObject } from '../cluster.js';
@@ -8,6 +9,13 @@ import { validateConfiguration } from './configuration.js';
 import { validateBackup, validateBackupJob, validateRestoreJob, validateTask } from './jobs.js';
 import { findings, isRecord, type Findings, type ValidationContext } from './result.js';
 import { validateSchedule } from './schedule.js';
+
+const metadataShape = z.looseObject({
+  name: z.string().optional(),
+  namespace: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});
 
 /** Kinds whose spec cannot change once created (the CRDs say so too, with CEL). */
 const immutableSpecs = new Set(['MedusaBackupJob', 'MedusaBackup', 'MedusaRestoreJob', 'MedusaTask']);
@@ -66,6 +74,12 @@ export async function validateRequest(
     return refuse(request.kind.kind, request.name ?? '', [
       { field: '<root>', message: 'the request carries no object' },
     ]);
+  }
+  const metadata = metadataShape.safeParse(object.metadata);
+  if (!metadata.success) {
+    const issue = metadata.error.issues[0];
+    const field = ['metadata', ...(issue?.path ?? [])].join('.');
+    return refuse(request.kind.kind, request.name ?? '', [{ field, message: issue?.message ?? 'invalid' }]);
   }
   const namespace = request.namespace ?? '';
   const ctx: ValidationContext = { namespace, reader, now };
