@@ -120,7 +120,7 @@ describe('webhook server', () => {
     copyFileSync(second.key, files.key);
     // The directory watch picks the change up (no explicit reload call).
     const deadline = Date.now() + 5000;
-    let cn = 'first';
+    let cn: unknown = 'first';
     while (cn !== 'second' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
       cn = (await call(port, '/healthz')).peer.subject.CN;
