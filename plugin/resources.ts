@@ -1,31 +1,23 @@
 // Reading and writing medusa.k8ssandra.io objects, with API errors explained. Requests go through
 // lib/kube-request so Cassandra tokens (int64) survive exactly.
 import { group, version } from '../crds/common.js';
-import { customPath, kubeRequest } from '../lib/kube-request.js';
+import { kubeRequest } from '../lib/kube-request.js';
+import {
+  createObject,
+  getObject,
+  listObjects,
+  medusaPath,
+  patchObject,
+  type MedusaObject,
+} from '../lib/medusa-api.js';
 import { explainApiError, type Kube } from './kube.js';
 
-export interface MedusaResource {
-  apiVersion?: string;
-  kind?: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    creationTimestamp?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: { kind: string; name: string }[];
-  };
-  spec?: Record<string, unknown>;
-  status?: Record<string, unknown>;
-}
-
-const path = (plural: string, namespace?: string, name?: string) =>
-  customPath(group, version, plural, namespace, name);
+export type MedusaResource = MedusaObject;
 
 /** Lists objects of a plural in the current namespace, or every namespace with -A. */
 export async function listResources<T extends MedusaResource>(kube: Kube, plural: string): Promise<T[]> {
   try {
-    return (await kubeRequest<{ items: T[] }>(kube.config, 'GET', path(plural, kube.listNamespace))).items;
+    return await listObjects<T>(kube.config, plural, kube.listNamespace);
   } catch (error) {
     throw explainApiError(error, { verb: 'list', resource: plural, namespace: kube.listNamespace });
   }
@@ -37,7 +29,7 @@ export async function getResource<T extends MedusaResource>(
   name: string,
 ): Promise<T> {
   try {
-    return await kubeRequest<T>(kube.config, 'GET', path(plural, kube.namespace, name));
+    return await getObject<T>(kube.config, plural, kube.namespace, name);
   } catch (error) {
     throw explainApiError(error, { verb: 'get', resource: plural, namespace: kube.namespace, name });
   }
@@ -49,7 +41,7 @@ export async function createResource<T extends MedusaResource>(
   body: T,
 ): Promise<T> {
   try {
-    return await kubeRequest<T>(kube.config, 'POST', path(plural, kube.namespace), body);
+    return await createObject<T>(kube.config, plural, kube.namespace, body);
   } catch (error) {
     throw explainApiError(error, {
       verb: 'create',
@@ -68,9 +60,7 @@ export async function patchResource<T extends MedusaResource>(
   patch: Record<string, unknown>,
 ): Promise<T> {
   try {
-    return await kubeRequest<T>(kube.config, 'PATCH', path(plural, kube.namespace, name), patch, {
-      patchType: 'merge',
-    });
+    return await patchObject<T>(kube.config, plural, kube.namespace, name, patch);
   } catch (error) {
     throw explainApiError(error, { verb: 'patch', resource: plural, namespace: kube.namespace, name });
   }
@@ -78,7 +68,7 @@ export async function patchResource<T extends MedusaResource>(
 
 export async function deleteResource(kube: Kube, plural: string, name: string): Promise<void> {
   try {
-    await kubeRequest(kube.config, 'DELETE', path(plural, kube.namespace, name));
+    await kubeRequest(kube.config, 'DELETE', medusaPath(plural, kube.namespace, name));
   } catch (error) {
     throw explainApiError(error, { verb: 'delete', resource: plural, namespace: kube.namespace, name });
   }

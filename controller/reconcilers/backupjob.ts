@@ -1,0 +1,245 @@
+// MedusaBackupJob: start the job for every pod of the datacenter, watch the agents' per-node
+// reports, fail nodes whose agent went silent, and when all are done write the MedusaBackup.
+import { expectedPods, findDatacenter } from '../../lib/datacenter.js';
+import {
+  createObject,
+  findObject,
+  getObject,
+  patchStatus,
+  type MedusaObject,
+  kubeTime,
+} from '../../lib/medusa-api.js';
+import { humanizeBytes } from '../../lib/units.js';
+import { setCondition, type Condition, type Context } from '../context.js';
+import type { Result } from '../loop.js';
+
+export interface NodeReport {
+  node: string;
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+  bytesDone?: number;
+  bytesTotal?: number;
+  filesDone?: number;
+  filesTotal?: number;
+  lastError?: string;
+  lastUpdateTime?: string;
+  host?: string;
+  datacenter?: string;
+  rack?: string;
+  tokens?: (number | bigint)[];
+}
+
+const terminal = (phase: string) => phase === 'Succeeded' || phase === 'Failed';
+
+/** Marks nodes whose agent never reported, or stopped reporting, as Failed with the reason. */
+export function applyWatchdog(
+  pods: string[],
+  reports: NodeReport[],
+  startTime: Date,
+  now: Date,
+  timings: { agentStartTimeoutMs: number; agentStaleAfterMs: number },
+): NodeReport[] {
+  return pods.map((pod) => {
+    const report = reports.find((r) => r.node === pod);
+    if (!report) {
+      return now.getTime() - startTime.getTime() > timings.agentStartTimeoutMs
+        ? {
+            node: pod,
+            phase: 'Failed',
+            lastError: `the agent of ${pod} never started the backup (${Math.round(timings.agentStartTimeoutMs / 1000)}s)`,
+          }
+        : { node: pod, phase: 'Pending' };
+    }
+    if (terminal(report.phase)) return report;
+    const last = new Date(report.lastUpdateTime ?? startTime).getTime();
+    if (now.getTime() - last > timings.agentStaleAfterMs) {
+      return {
+        ...report,
+        phase: 'Failed',
+        lastError: `the agent of ${pod} stopped reporting (last report ${Math.round((now.getTime() - last) / 1000)}s ago)`,
+      };
+    }
+    return report;
+  });
+}
+
+/** The MedusaBackup status k8ssandra-operator writes, from the nodes' reports. */
+export function backupStatus(startTime: string, finishTime: string, reports: NodeReport[]) {
+  const succeeded = reports.filter((r) => r.phase === 'Succeeded');
+  const totalBytes = reports.reduce((sum, r) => sum + (r.bytesTotal ?? 0), 0);
+  return {
+    startTime,
+    finishTime,
+    totalNodes: reports.length,
+    finishedNodes: succeeded.length,
+    nodes: reports.map((r) => ({
+      ...(r.host ? { host: r.host } : { host: r.node }),
+      ...(r.tokens ? { tokens: r.tokens } : {}),
+      ...(r.datacenter ? { datacenter: r.datacenter } : {}),
+      ...(r.rack ? { rack: r.rack } : {}),
+    })),
+    totalFiles: reports.reduce((sum, r) => sum + (r.filesTotal ?? 0), 0),
+    totalSize: humanizeBytes(totalBytes),
+    status: succeeded.length === reports.length && reports.length > 0 ? 'SUCCESS' : 'FAILED',
+  };
+}
+
+export async function reconcileBackupJob(ctx: Context, namespace: string, name: string): Promise<Result> {
+  const job = await findObject(ctx.kc, 'medusabackupjobs', namespace, name);
+  if (!job || job.metadata.deletionTimestamp) return;
+  const status = job.status ?? {};
+  const now = ctx.now();
+  if (status.finishTime) {
+    await ensureBackup(ctx, job);
+    return;
+  }
+  const dcName = String(job.spec?.cassandraDatacenter ?? '');
+  if (!status.startTime) {
+    const dc = await findDatacenter(ctx, namespace, dcName);
+    const pods = dc ? expectedPods(dc) : [];
+    if (!dc || pods.length === 0) {
+      const message = dc
+        ? `datacenter ${dcName} has no pods`
+        : `datacenter ${dcName} not found in namespace ${namespace}`;
+      await finish(ctx, job, now, [], message);
+      return;
+    }
+    await patchStatus(ctx.kc, 'medusabackupjobs', namespace, name, {
+      startTime: kubeTime(now),
+      inProgress: pods,
+      conditions: setCondition(
+        undefined,
+        {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'BackupStarted',
+          message: `backing up ${pods.length} nodes`,
+        },
+        now,
+      ),
+    });
+    await ctx.events.event(
+      job,
+      'Normal',
+      'BackupStarted',
+      `Backup of ${dcName} started on ${pods.length} nodes: ${pods.join(', ')}`,
+    );
+    return { requeueAfterMs: ctx.timings.pollMs };
+  }
+  const pods = (status.inProgress as string[] | undefined)?.length
+    ? (status.inProgress as string[])
+    : [...((status.finished as string[]) ?? []), ...((status.failed as string[]) ?? [])];
+  const reports = applyWatchdog(
+    pods,
+    (status.progress as NodeReport[]) ?? [],
+    new Date(String(status.startTime)),
+    now,
+    ctx.timings,
+  );
+  for (const report of reports) {
+    const before = ((status.progress as NodeReport[]) ?? []).find((r) => r.node === report.node);
+    if (report.phase === 'Failed' && before?.phase !== 'Failed') {
+      await ctx.events.event(
+        job,
+        'Warning',
+        'NodeBackupFailed',
+        `${report.node}: ${report.lastError ?? 'failed'}`,
+      );
+    }
+  }
+  if (reports.every((r) => terminal(r.phase))) {
+    await finish(ctx, job, now, reports);
+    return;
+  }
+  // Keep the watchdog's verdicts in status so users see them while others still run.
+  const watchdogFailed = reports.filter(
+    (r) =>
+      r.phase === 'Failed' &&
+      ((status.progress as NodeReport[]) ?? []).find((p) => p.node === r.node)?.phase !== 'Failed',
+  );
+  if (watchdogFailed.length) {
+    await patchStatus(ctx.kc, 'medusabackupjobs', namespace, name, {
+      progress: mergeReports((status.progress as NodeReport[]) ?? [], watchdogFailed),
+    });
+  }
+  return { requeueAfterMs: ctx.timings.pollMs };
+}
+
+function mergeReports(existing: NodeReport[], updates: NodeReport[]): NodeReport[] {
+  const byNode = new Map(existing.map((r) => [r.node, r]));
+  for (const u of updates) byNode.set(u.node, u);
+  return [...byNode.values()];
+}
+
+async function finish(
+  ctx: Context,
+  job: MedusaObject,
+  now: Date,
+  reports: NodeReport[],
+  error?: string,
+): Promise<void> {
+  const { namespace = '', name } = job.metadata;
+  const failed = reports.filter((r) => r.phase !== 'Succeeded').map((r) => r.node);
+  const finished = reports.filter((r) => r.phase === 'Succeeded').map((r) => r.node);
+  const ok = !error && failed.length === 0 && finished.length > 0;
+  const reason = error ? 'DatacenterUnavailable' : ok ? 'BackupSucceeded' : 'BackupFailed';
+  const message =
+    error ??
+    (ok
+      ? `all ${finished.length} nodes backed up`
+      : `failed on ${failed.join(', ')}: ${reports
+          .filter((r) => r.lastError)
+          .map((r) => `${r.node}: ${r.lastError}`)
+          .join('; ')}`);
+  let conditions: Condition[] = setCondition(
+    job.status?.conditions as Condition[] | undefined,
+    { type: 'Progressing', status: 'False', reason, message },
+    now,
+  );
+  conditions = setCondition(
+    conditions,
+    { type: ok ? 'Complete' : 'Failed', status: 'True', reason, message },
+    now,
+  );
+  await patchStatus(ctx.kc, 'medusabackupjobs', namespace, name, {
+    ...(job.status?.startTime ? {} : { startTime: kubeTime(now) }),
+    finishTime: kubeTime(now),
+    inProgress: [],
+    finished,
+    failed: error ? ['datacenter'] : failed,
+    ...(reports.length
+      ? { progress: mergeReports((job.status?.progress as NodeReport[]) ?? [], reports) }
+      : {}),
+    conditions,
+  });
+  await ctx.events.event(job, ok ? 'Normal' : 'Warning', reason, message);
+  await ensureBackup(ctx, await getObject(ctx.kc, 'medusabackupjobs', namespace, name));
+}
+
+/** Creates the MedusaBackup of a finished job (same name), once. */
+async function ensureBackup(ctx: Context, job: MedusaObject): Promise<void> {
+  const { namespace = '', name } = job.metadata;
+  if (await findObject(ctx.kc, 'medusabackups', namespace, name)) return;
+  const status = job.status ?? {};
+  const reports = (status.progress as NodeReport[] | undefined) ?? [];
+  if (reports.length === 0 && (status.failed as string[] | undefined)?.includes('datacenter')) return; // nothing was backed up
+  await createObject(ctx.kc, 'medusabackups', namespace, {
+    apiVersion: 'medusa.k8ssandra.io/v1alpha1',
+    kind: 'MedusaBackup',
+    metadata: {
+      name,
+      namespace,
+      labels: { ...(job.metadata.labels ?? {}), 'medusa.k8ssandra.io/backup-job': name },
+    },
+    spec: {
+      cassandraDatacenter: job.spec?.cassandraDatacenter,
+      backupType: job.spec?.backupType ?? 'differential',
+    },
+  });
+  await patchStatus(
+    ctx.kc,
+    'medusabackups',
+    namespace,
+    name,
+    backupStatus(String(status.startTime), String(status.finishTime), reports),
+  );
+}

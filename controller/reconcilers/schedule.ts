@@ -1,0 +1,125 @@
+// MedusaBackupSchedule: on each due cron time create a MedusaBackupJob (or a purge MedusaTask)
+// named <schedule>-<unix seconds>, honouring disabled and concurrencyPolicy.
+import {
+  createObject,
+  deleteObject,
+  findObject,
+  listObjects,
+  patchStatus,
+  type MedusaObject,
+  kubeTime,
+} from '../../lib/medusa-api.js';
+import { lastDueRun, nextRuns } from '../../lib/schedule.js';
+import { setCondition, type Condition, type Context } from '../context.js';
+import type { Result } from '../loop.js';
+
+export const scheduleLabel = 'medusa.k8ssandra.io/schedule';
+
+export async function reconcileSchedule(ctx: Context, namespace: string, name: string): Promise<Result> {
+  const schedule = await findObject(ctx.kc, 'medusabackupschedules', namespace, name);
+  if (!schedule || schedule.metadata.deletionTimestamp) return;
+  const spec = schedule.spec ?? {};
+  const now = ctx.now();
+  const cron = String(spec.cronSchedule ?? '');
+  const timeZone = spec.timeZone ? String(spec.timeZone) : undefined;
+  let next: Date | undefined;
+  try {
+    next = nextRuns(cron, { from: now, ...(timeZone ? { timeZone } : {}) })[0];
+  } catch (error) {
+    await patchStatus(ctx.kc, 'medusabackupschedules', namespace, name, {
+      conditions: setCondition(
+        schedule.status?.conditions as Condition[] | undefined,
+        { type: 'Ready', status: 'False', reason: 'InvalidSchedule', message: (error as Error).message },
+        now,
+      ),
+    });
+    return;
+  }
+  if (spec.disabled) {
+    if (schedule.status?.nextSchedule)
+      await patchStatus(ctx.kc, 'medusabackupschedules', namespace, name, { nextSchedule: null });
+    return;
+  }
+  // Runs are counted from the last execution, or from creation: a new schedule does not backfill.
+  const since = new Date(
+    String(schedule.status?.lastExecution ?? schedule.metadata.creationTimestamp ?? kubeTime(now)),
+  );
+  const due = lastDueRun(cron, since, now, timeZone);
+  if (due) await run(ctx, schedule, due);
+  const status: Record<string, unknown> = {
+    nextSchedule: (next ? kubeTime(next) : undefined) ?? null,
+    conditions: setCondition(
+      schedule.status?.conditions as Condition[] | undefined,
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'Scheduled',
+        message: `next run ${(next ? kubeTime(next) : undefined) ?? 'never'}`,
+      },
+      now,
+    ),
+  };
+  if (due) status.lastExecution = kubeTime(due);
+  await patchStatus(ctx.kc, 'medusabackupschedules', namespace, name, status);
+  // Wake up at the next run (capped, so clock or config changes are picked up).
+  return {
+    requeueAfterMs: next ? Math.min(Math.max(next.getTime() - ctx.now().getTime(), 250), 60_000) : 60_000,
+  };
+}
+
+async function run(ctx: Context, schedule: MedusaObject, due: Date): Promise<void> {
+  const { namespace = '', name } = schedule.metadata;
+  const spec = schedule.spec ?? {};
+  const purge = spec.operationType === 'purge';
+  const plural = purge ? 'medusatasks' : 'medusabackupjobs';
+  const backupSpec = (spec.backupSpec ?? {}) as Record<string, unknown>;
+  const child = `${name}-${Math.floor(due.getTime() / 1000)}`;
+  if (await findObject(ctx.kc, plural, namespace, child)) return; // already created for this run
+  const active = (await listObjects(ctx.kc, plural, namespace, `${scheduleLabel}=${name}`)).filter(
+    (o) => !o.status?.finishTime,
+  );
+  const policy = String(spec.concurrencyPolicy ?? 'Forbid');
+  if (active.length && policy === 'Forbid') {
+    await ctx.events.event(
+      schedule,
+      'Normal',
+      'RunSkipped',
+      `skipped the ${kubeTime(due)} run: ${active.map((a) => a.metadata.name).join(', ')} still running (concurrencyPolicy Forbid)`,
+    );
+    return;
+  }
+  if (active.length && policy === 'Replace') {
+    for (const a of active) await deleteObject(ctx.kc, plural, namespace, a.metadata.name);
+    await ctx.events.event(
+      schedule,
+      'Normal',
+      'RunReplaced',
+      `replaced ${active.map((a) => a.metadata.name).join(', ')} (concurrencyPolicy Replace)`,
+    );
+  }
+  const owner = {
+    apiVersion: 'medusa.k8ssandra.io/v1alpha1',
+    kind: 'MedusaBackupSchedule',
+    name,
+    uid: schedule.metadata.uid ?? '',
+  };
+  await createObject(ctx.kc, plural, namespace, {
+    apiVersion: 'medusa.k8ssandra.io/v1alpha1',
+    kind: purge ? 'MedusaTask' : 'MedusaBackupJob',
+    metadata: {
+      name: child,
+      namespace,
+      labels: { [scheduleLabel]: name },
+      ...(purge ? { ownerReferences: [owner] } : {}),
+    },
+    spec: purge
+      ? { operation: 'purge', cassandraDatacenter: backupSpec.cassandraDatacenter }
+      : { ...backupSpec },
+  });
+  await ctx.events.event(
+    schedule,
+    'Normal',
+    'RunStarted',
+    `created ${purge ? 'MedusaTask' : 'MedusaBackupJob'} ${child} for the ${kubeTime(due)} run`,
+  );
+}

@@ -1,0 +1,51 @@
+// How an agent reports its node's progress on a MedusaBackupJob, MedusaRestoreJob or MedusaTask:
+// a server-side apply of its own entry in status.progress (a list-map keyed by node), with a field
+// manager per node, so agents never overwrite each other. The controller reads these entries.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { apiVersion } from '../crds/common.js';
+import { kubeRequest } from './kube-request.js';
+import { kubeTime, medusaPath } from './medusa-api.js';
+
+export type ReportedKind = 'MedusaBackupJob' | 'MedusaRestoreJob' | 'MedusaTask';
+const plurals: Record<ReportedKind, string> = {
+  MedusaBackupJob: 'medusabackupjobs',
+  MedusaRestoreJob: 'medusarestorejobs',
+  MedusaTask: 'medusatasks',
+};
+
+export interface NodeProgressReport {
+  node: string;
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+  bytesDone?: number;
+  bytesTotal?: number;
+  filesDone?: number;
+  filesTotal?: number;
+  bytesPerSecond?: number;
+  etaSeconds?: number;
+  lastError?: string;
+  host?: string;
+  datacenter?: string;
+  rack?: string;
+  tokens?: (number | bigint)[];
+}
+
+/** Applies this node's entry, stamping lastUpdateTime (the controller's liveness signal). */
+export async function reportNodeProgress(
+  kc: KubeConfig,
+  kind: ReportedKind,
+  namespace: string,
+  name: string,
+  report: NodeProgressReport,
+): Promise<void> {
+  const entry = { ...report, lastUpdateTime: kubeTime(new Date()) };
+  await kubeRequest(
+    kc,
+    'PATCH',
+    medusaPath(plurals[kind], namespace, name, 'status'),
+    { apiVersion, kind, metadata: { name, namespace }, status: { progress: [entry] } },
+    {
+      patchType: 'apply',
+      query: { fieldManager: `medusa-agent-${report.node}`.slice(0, 128), force: 'true' },
+    },
+  );
+}

@@ -1,0 +1,253 @@
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configurationAnnotation } from '../../crds/binding.js';
+import { startController, type Controller } from '../../controller/manager.js';
+import { createLogger } from '../../lib/log.js';
+import { createObject, findObject, listObjects, type MedusaObject } from '../../lib/medusa-api.js';
+import { reportNodeProgress } from '../../lib/node-report.js';
+import { adminConfig, cassandraStatefulSet, installCrds, testNamespace } from '../support/kube.js';
+
+// The controller against the real kube-apiserver. Agents are the real reporting code
+// (lib/node-report.ts) called from the test in the pods' place; end-to-end runs with real agents
+// and Cassandra live in the e2e tests.
+
+const kc = adminConfig();
+const apps = kc.makeApiClient(k8s.AppsV1Api);
+const core = kc.makeApiClient(k8s.CoreV1Api);
+let ns: { name: string; remove: () => Promise<void> };
+let controller: Controller;
+const logs: string[] = [];
+
+const apiVersion = 'medusa.k8ssandra.io/v1alpha1';
+const pods = ['dc1-0', 'dc1-1', 'dc1-2'];
+
+async function waitFor<T>(what: string, get: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await get();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const job = (name: string, dc = 'dc1'): MedusaObject => ({
+  apiVersion,
+  kind: 'MedusaBackupJob',
+  metadata: { name },
+  spec: { cassandraDatacenter: dc, backupType: 'full' },
+});
+
+async function started(name: string): Promise<MedusaObject> {
+  return waitFor(`job ${name} started`, async () => {
+    const j = await findObject(kc, 'medusabackupjobs', ns.name, name);
+    return j?.status?.startTime ? j : undefined;
+  });
+}
+
+const finishedBackup = (name: string, timeoutMs = 30_000) =>
+  waitFor(
+    `backup ${name}`,
+    async () => {
+      const b = await findObject(kc, 'medusabackups', ns.name, name);
+      return b?.status?.status ? b : undefined;
+    },
+    timeoutMs,
+  );
+
+async function eventsFor(name: string): Promise<string[]> {
+  const list = await core.listNamespacedEvent({
+    namespace: ns.name,
+    fieldSelector: `involvedObject.name=${name}`,
+  });
+  return list.items.map((e) => `${e.type} ${e.reason}: ${e.message}`);
+}
+
+beforeAll(async () => {
+  await installCrds();
+  ns = await testNamespace('controller');
+  await apps.createNamespacedStatefulSet({
+    namespace: ns.name,
+    body: cassandraStatefulSet('dc1', { replicas: 3, annotations: { [configurationAnnotation]: 'minio' } }),
+  });
+  controller = startController({
+    kc,
+    namespace: ns.name,
+    log: createLogger('controller', { write: (l) => logs.push(l) }),
+    leaderElection: { namespace: ns.name, leaseDurationSeconds: 6 },
+    timings: { agentStartTimeoutMs: 4_000, agentStaleAfterMs: 4_000, pollMs: 500 },
+    resyncMs: 2_000,
+  });
+});
+
+afterAll(async () => {
+  await controller?.stop();
+  await ns?.remove();
+});
+
+describe('controller', () => {
+  it('holds a Lease in its namespace while it leads', async () => {
+    const coordination = kc.makeApiClient(k8s.CoordinationV1Api);
+    const lease = await waitFor('lease', () =>
+      coordination
+        .readNamespacedLease({ name: 'kubectl-medusa-controller', namespace: ns.name })
+        .catch(() => undefined),
+    );
+    expect(lease.spec?.holderIdentity).toMatch(/-\d+$/);
+  });
+});
+
+describe('MedusaBackupJob', () => {
+  it('starts on every pod, and when the agents succeed writes a SUCCESS MedusaBackup with nodes and tokens', async () => {
+    await createObject(kc, 'medusabackupjobs', ns.name, job('good'));
+    const running = await started('good');
+    expect(running.status?.inProgress).toEqual(pods);
+    const tokens = [-9223372036854775808n, -3074457345618258603n, 3074457345618258602n];
+    for (const [i, node] of pods.entries()) {
+      await reportNodeProgress(kc, 'MedusaBackupJob', ns.name, 'good', {
+        node,
+        phase: 'Running',
+        bytesDone: 10,
+        bytesTotal: 1000,
+        filesDone: 1,
+        filesTotal: 10,
+      });
+      await reportNodeProgress(kc, 'MedusaBackupJob', ns.name, 'good', {
+        node,
+        phase: 'Succeeded',
+        bytesDone: 1000 * (i + 1),
+        bytesTotal: 1000 * (i + 1),
+        filesDone: 10,
+        filesTotal: 10,
+        host: `127.0.0.${i + 1}`,
+        datacenter: 'dc1',
+        rack: 'rack1',
+        tokens: [tokens[i]!],
+      });
+    }
+    const backup = await finishedBackup('good');
+    expect(backup.spec).toEqual({ cassandraDatacenter: 'dc1', backupType: 'full' });
+    expect(backup.status).toMatchObject({
+      status: 'SUCCESS',
+      totalNodes: 3,
+      finishedNodes: 3,
+      totalFiles: 30,
+      totalSize: '5.86 KB',
+    });
+    expect(backup.status?.nodes).toEqual([
+      { host: '127.0.0.1', datacenter: 'dc1', rack: 'rack1', tokens: [-9223372036854775808n] },
+      { host: '127.0.0.2', datacenter: 'dc1', rack: 'rack1', tokens: [-3074457345618258603n] },
+      { host: '127.0.0.3', datacenter: 'dc1', rack: 'rack1', tokens: [3074457345618258602n] },
+    ]);
+    const done = await findObject(kc, 'medusabackupjobs', ns.name, 'good');
+    expect(done?.status).toMatchObject({ finished: pods, failed: [], inProgress: [] });
+    expect(
+      (done?.status?.conditions as { type: string; status: string }[]).find((c) => c.type === 'Complete')
+        ?.status,
+    ).toBe('True');
+    expect(await eventsFor('good')).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Normal BackupStarted/),
+        expect.stringMatching(/^Normal BackupSucceeded/),
+      ]),
+    );
+  });
+
+  it('fails a node whose agent stops reporting, with the reason, and the backup is FAILED', async () => {
+    await createObject(kc, 'medusabackupjobs', ns.name, job('stalled'));
+    await started('stalled');
+    await reportNodeProgress(kc, 'MedusaBackupJob', ns.name, 'stalled', {
+      node: 'dc1-0',
+      phase: 'Succeeded',
+      bytesTotal: 5,
+      filesTotal: 1,
+    });
+    await reportNodeProgress(kc, 'MedusaBackupJob', ns.name, 'stalled', {
+      node: 'dc1-1',
+      phase: 'Succeeded',
+      bytesTotal: 5,
+      filesTotal: 1,
+    });
+    await reportNodeProgress(kc, 'MedusaBackupJob', ns.name, 'stalled', {
+      node: 'dc1-2',
+      phase: 'Running',
+      bytesDone: 1,
+      bytesTotal: 5,
+    });
+    // dc1-2's agent now goes silent.
+    const backup = await finishedBackup('stalled');
+    expect(backup.status).toMatchObject({ status: 'FAILED', totalNodes: 3, finishedNodes: 2 });
+    const done = await findObject(kc, 'medusabackupjobs', ns.name, 'stalled');
+    expect(done?.status?.failed).toEqual(['dc1-2']);
+    const progress = done?.status?.progress as { node: string; lastError?: string }[];
+    expect(progress.find((p) => p.node === 'dc1-2')?.lastError).toMatch(
+      /the agent of dc1-2 stopped reporting/,
+    );
+    expect(await eventsFor('stalled')).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Warning NodeBackupFailed: dc1-2: the agent of dc1-2 stopped reporting/),
+      ]),
+    );
+  });
+
+  it('fails the job when no agent ever starts', async () => {
+    await createObject(kc, 'medusabackupjobs', ns.name, job('silent'));
+    const backup = await finishedBackup('silent');
+    expect(backup.status).toMatchObject({ status: 'FAILED', finishedNodes: 0, totalNodes: 3 });
+    const done = await findObject(kc, 'medusabackupjobs', ns.name, 'silent');
+    expect((done?.status?.progress as { lastError: string }[])[0]?.lastError).toMatch(
+      /never started the backup/,
+    );
+  });
+
+  it('ends a job for a datacenter that does not exist, saying so', async () => {
+    await createObject(kc, 'medusabackupjobs', ns.name, job('nowhere', 'dc9'));
+    const done = await waitFor('job finished', async () => {
+      const j = await findObject(kc, 'medusabackupjobs', ns.name, 'nowhere');
+      return j?.status?.finishTime ? j : undefined;
+    });
+    const failed = (done.status?.conditions as { type: string; message: string }[]).find(
+      (c) => c.type === 'Failed',
+    );
+    expect(failed?.message).toBe(`datacenter dc9 not found in namespace ${ns.name}`);
+    expect(await findObject(kc, 'medusabackups', ns.name, 'nowhere')).toBeUndefined();
+  });
+});
+
+describe('MedusaBackupSchedule', () => {
+  it('creates a job named <schedule>-<unix seconds> at the cron time; a disabled schedule creates none', async () => {
+    for (const [name, disabled] of [
+      ['every-minute', false],
+      ['off', true],
+    ] as const) {
+      await createObject(kc, 'medusabackupschedules', ns.name, {
+        apiVersion,
+        kind: 'MedusaBackupSchedule',
+        metadata: { name },
+        spec: {
+          cronSchedule: '* * * * *',
+          disabled,
+          backupSpec: { cassandraDatacenter: 'dc1', backupType: 'differential' },
+        },
+      });
+    }
+    const created = await waitFor(
+      'scheduled job',
+      async () =>
+        (await listObjects(kc, 'medusabackupjobs', ns.name, 'medusa.k8ssandra.io/schedule=every-minute'))[0],
+      75_000,
+    );
+    const seconds = Number(/^every-minute-(\d+)$/.exec(created.metadata.name)?.[1]);
+    expect(seconds % 60).toBe(0);
+    expect(Math.abs(Date.now() / 1000 - seconds)).toBeLessThan(30);
+    expect(created.spec).toEqual({ cassandraDatacenter: 'dc1', backupType: 'differential' });
+    const schedule = await findObject(kc, 'medusabackupschedules', ns.name, 'every-minute');
+    expect(schedule?.status?.lastExecution).toBe(
+      new Date(seconds * 1000).toISOString().replace('.000Z', 'Z'),
+    );
+    expect(new Date(String(schedule?.status?.nextSchedule)).getTime()).toBe((seconds + 60) * 1000);
+    expect(await listObjects(kc, 'medusabackupjobs', ns.name, 'medusa.k8ssandra.io/schedule=off')).toEqual(
+      [],
+    );
+  }, 100_000);
+});
