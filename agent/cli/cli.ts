@@ -1,0 +1,317 @@
+// The yargs command tree of `medusa-agent`: cassandra-medusa's commands and options for one node or a
+// whole cluster, reading a medusa.ini-compatible file.
+import yargs, { type Argv } from 'yargs';
+import { humanizeBytes } from '../../lib/units.js';
+import { CassandraYamlError } from '../cassandra/cassandra-yaml.js';
+import type { ConfigOverrides } from '../config/environment.js';
+import { ConfigError } from '../config/medusa-ini.js';
+import { IniSyntaxError } from '../config/ini.js';
+import { parseNodeConfigs, runBackupCluster, runRestoreCluster } from './cluster-commands.js';
+import { cliLogger, NodeContext } from './context.js';
+import {
+  backupStatus,
+  backupSummary,
+  CommandFailed,
+  defaultBackupName,
+  listBackups,
+  restoreSummary,
+  runBackup,
+  runPurge,
+  runRestoreNode,
+  runVerify,
+  type BackupArgs,
+} from './node-commands.js';
+
+/** Exit codes a script can rely on. */
+export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  exit: (code: number) => void;
+}
+
+interface GlobalArgs {
+  'config-file': string;
+  'bucket-name'?: string;
+  prefix?: string;
+  fqdn?: string;
+  'key-file'?: string;
+  'backup-grace-period-in-days'?: number;
+  verbose: number;
+  quiet: boolean;
+}
+
+function overridesOf(argv: GlobalArgs): ConfigOverrides {
+  return {
+    bucketName: argv['bucket-name'],
+    prefix: argv.prefix,
+    fqdn: argv.fqdn,
+    keyFile: argv['key-file'],
+    backupGracePeriodInDays: argv['backup-grace-period-in-days'],
+  };
+}
+
+/** Loads the node context, runs the action, maps errors to messages and exit codes. */
+async function run(argv: GlobalArgs, io: CliIo, action: (ctx: NodeContext) => Promise<number | void>) {
+  const log = cliLogger(argv.verbose, argv.quiet);
+  let ctx: NodeContext | undefined;
+  try {
+    ctx = await NodeContext.load(argv['config-file'], overridesOf(argv), log);
+    io.exit((await action(ctx)) ?? exitCodes.ok);
+  } catch (error) {
+    const usage =
+      error instanceof ConfigError || error instanceof IniSyntaxError || error instanceof CassandraYamlError;
+    io.err(`error: ${(error as Error).message}\n`);
+    if (!usage && !(error instanceof CommandFailed)) log.debug('failure', { stack: (error as Error).stack });
+    io.exit(usage ? exitCodes.usage : exitCodes.failed);
+  } finally {
+    await ctx?.close();
+  }
+}
+
+const list = (value: string[] | undefined) =>
+  value
+    ?.flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean) ?? [];
+
+function filterOptions<T>(y: Argv<T>) {
+  return y
+    .option('keyspace', { type: 'string', array: true, describe: 'Only this keyspace (repeatable)' })
+    .option('table', { type: 'string', array: true, describe: 'Only this keyspace.table (repeatable)' })
+    .option('exclude', {
+      type: 'string',
+      array: true,
+      describe: 'Skip this keyspace or keyspace.table (repeatable)',
+    });
+}
+
+const filterOf = (argv: { keyspace?: string[]; table?: string[]; exclude?: string[] }) => ({
+  include: [...list(argv.keyspace), ...list(argv.table)],
+  exclude: list(argv.exclude),
+});
+
+function backupOptions<T>(y: Argv<T>) {
+  return filterOptions(
+    y
+      .option('backup-name', {
+        type: 'string',
+        describe: 'Backup name (default: local time as YYYYMMDDHHMM)',
+      })
+      .option('mode', { choices: ['full', 'differential'] as const, default: 'differential' as const })
+      .option('keep-snapshot', {
+        type: 'boolean',
+        default: false,
+        describe: 'Keep the Cassandra snapshot afterwards',
+      })
+      .option('enable-md5-checks', {
+        type: 'boolean',
+        default: false,
+        describe: 'Compare hashes, not only sizes',
+      }),
+  );
+}
+
+const backupArgsOf = (argv: {
+  'backup-name'?: string;
+  mode: 'full' | 'differential';
+  'keep-snapshot': boolean;
+  'enable-md5-checks': boolean;
+  keyspace?: string[];
+  table?: string[];
+  exclude?: string[];
+}): BackupArgs => ({
+  backupName: argv['backup-name'] ?? defaultBackupName(),
+  mode: argv.mode,
+  filter: filterOf(argv),
+  keepSnapshot: argv['keep-snapshot'],
+  md5Checks: argv['enable-md5-checks'],
+});
+
+function restoreOptions<T>(y: Argv<T>) {
+  return filterOptions(
+    y
+      .option('backup-name', { type: 'string', demandOption: true })
+      .option('keep-auth', {
+        type: 'boolean',
+        default: false,
+        describe: 'Keep this cluster system_auth (remote only)',
+      })
+      .option('temp-dir', { type: 'string', describe: 'Staging directory (default: the data volume)' })
+      .option('verify', { type: 'boolean', default: true, describe: 'Verify checksums of downloaded files' }),
+  );
+}
+
+const nodeConfigOption = <T>(y: Argv<T>) =>
+  y.option('node-config', {
+    type: 'string',
+    array: true,
+    default: [] as string[],
+    describe: 'medusa.ini of each node: <fqdn>=<path> (repeatable)',
+  });
+
+export function buildCli(args: string[], io: CliIo): Argv {
+  return yargs(args)
+    .scriptName('medusa-agent')
+    .usage(
+      '$0 <command> [options]\n\nBackup and restore of Cassandra nodes in cassandra-medusa bucket layout.',
+    )
+    .option('config-file', {
+      type: 'string',
+      default: '/etc/medusa/medusa.ini',
+      describe: 'medusa.ini to read',
+    })
+    .option('bucket-name', { type: 'string' })
+    .option('prefix', { type: 'string' })
+    .option('fqdn', { type: 'string', describe: 'This node identity in storage (source node for restores)' })
+    .option('key-file', { type: 'string' })
+    .option('backup-grace-period-in-days', { type: 'number' })
+    .option('verbose', { alias: 'v', type: 'count', describe: 'More logging' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only warnings and errors' })
+    .command(
+      ['backup', 'backup-node'],
+      'Back up this node',
+      (y) => backupOptions(y),
+      (argv) =>
+        run(argv as unknown as GlobalArgs, io, async (ctx) => {
+          io.out(backupSummary(await runBackup(ctx, backupArgsOf(argv))) + '\n');
+        }),
+    )
+    .command(
+      'backup-cluster',
+      'Back up every node of the datacenter',
+      (y) => nodeConfigOption(backupOptions(y)),
+      (argv) =>
+        run(argv as unknown as GlobalArgs, io, async (ctx) => {
+          const results = await runBackupCluster(
+            ctx,
+            parseNodeConfigs(argv['node-config']),
+            overridesOf(argv as unknown as GlobalArgs),
+            backupArgsOf(argv),
+          );
+          for (const result of results) io.out(backupSummary(result) + '\n');
+        }),
+    )
+    .command(
+      'restore-node',
+      'Restore this node (Cassandra is stopped with stop_cmd and started with start_cmd)',
+      (y) =>
+        restoreOptions(y)
+          .option('in-place', {
+            type: 'boolean',
+            default: true,
+            describe: '--no-in-place (or --remote): another cluster',
+          })
+          .option('remote', { type: 'boolean', default: false })
+          .option('restore-key', { type: 'string', describe: 'Skip when this key was already restored' }),
+      (argv) =>
+        run(argv as unknown as GlobalArgs, io, async (ctx) => {
+          const result = await runRestoreNode(ctx, {
+            backupName: argv['backup-name'],
+            inPlace: argv['in-place'] && !argv.remote,
+            keepAuth: argv['keep-auth'],
+            filter: filterOf(argv),
+            tempDir: argv['temp-dir'],
+            restoreKey: argv['restore-key'],
+            verifyChecksums: argv.verify,
+            manageCassandra: true,
+          });
+          io.out(restoreSummary(argv['backup-name'], ctx.fqdn, result) + '\n');
+        }),
+    )
+    .command(
+      'restore-cluster',
+      'Restore every node of a backup onto the nodes given by --node-config',
+      (y) => nodeConfigOption(restoreOptions(y)).option('remote', { type: 'boolean', default: false }),
+      (argv) =>
+        run(argv as unknown as GlobalArgs, io, async (ctx) => {
+          const { mapping, inPlace, results } = await runRestoreCluster(
+            ctx,
+            parseNodeConfigs(argv['node-config']),
+            overridesOf(argv as unknown as GlobalArgs),
+            {
+              backupName: argv['backup-name'],
+              inPlace: true,
+              forceRemote: argv.remote,
+              keepAuth: argv['keep-auth'],
+              filter: filterOf(argv),
+              tempDir: argv['temp-dir'],
+              verifyChecksums: argv.verify,
+              manageCassandra: false,
+            },
+          );
+          io.out(`Restored ${argv['backup-name']} ${inPlace ? 'in place' : 'into another cluster'}:\n`);
+          mapping.forEach(([source, target], i) =>
+            io.out(
+              `  ${source} -> ${target}: ${results[i]!.files} files, ${humanizeBytes(results[i]!.bytes)}\n`,
+            ),
+          );
+        }),
+    )
+    .command(
+      'list-backups',
+      'List backups',
+      (y) =>
+        y
+          .option('show-all', { type: 'boolean', default: false, describe: 'Also backups without this node' })
+          .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const }),
+      (argv) =>
+        run(argv as unknown as GlobalArgs, io, async (ctx) => {
+          const text = await listBackups(ctx, argv['show-all'], argv.output);
+          if (text) io.out(text + '\n');
+        }),
+    )
+    .command(
+      'status',
+      'Show one backup',
+      (y) =>
+        y
+          .option('backup-name', { type: 'string', demandOption: true })
+          .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const }),
+      (argv) =>
+        run(argv as unknown as GlobalArgs, io, async (ctx) => {
+          const text = await backupStatus(ctx, argv['backup-name'], argv.output);
+          io.out(text + '\n');
+          return text === '{}' ? exitCodes.failed : exitCodes.ok;
+        }),
+    )
+    .command(
+      'verify',
+      'Check that every file of a backup is in storage with the right size (and hash)',
+      (y) =>
+        y
+          .option('backup-name', { type: 'string', demandOption: true })
+          .option('enable-md5-checks', { type: 'boolean', default: false }),
+      (argv) =>
+        run(argv as unknown as GlobalArgs, io, async (ctx) => {
+          const result = await runVerify(ctx, argv['backup-name'], argv['enable-md5-checks']);
+          io.out(`Validating ${result.backupName} ...\n`);
+          for (const warning of result.warnings) io.out(`  warning: ${warning}\n`);
+          for (const error of result.errors) io.out(`  - ${error}\n`);
+          io.out(
+            result.ok
+              ? `- Completed: OK, ${result.objectsChecked} files checked\n`
+              : `- Manifest validation failed: ${result.errors.length} problems\n`,
+          );
+          return result.ok ? exitCodes.ok : exitCodes.failed;
+        }),
+    )
+    .command(
+      'purge',
+      'Delete this node backups beyond max_backup_age / max_backup_count, then orphaned files',
+      (y) => y,
+      (argv) =>
+        run(argv as unknown as GlobalArgs, io, async (ctx) => {
+          const stats = await runPurge(ctx);
+          io.out(
+            `Purged ${stats.backupsPurged.length} backups${stats.backupsPurged.length ? ` (${stats.backupsPurged.join(', ')})` : ''}, ` +
+              `${stats.objectsPurged} objects, ${humanizeBytes(stats.bytesPurged)}; ` +
+              `${stats.objectsWithinGracePeriod} orphaned objects kept within the grace period\n`,
+          );
+        }),
+    )
+    .demandCommand(1, 'name a command')
+    .strict()
+    .help();
+}
