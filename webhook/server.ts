@@ -12,13 +12,11 @@ import {
 import { LookupError, type ClusterReader } from './cluster.js';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.js';
 import { mutateStatefulSet } from './mutate.js';
+import { routes } from './routes.js';
 import { readKeyMaterial, watchCertificates, type CertificateFiles, type CertificateWatcher } from './tls.js';
 import { validateRequest } from './validate/index.js';
 
-export const routes = {
-  mutateStatefulSets: '/mutate/statefulsets',
-  validate: '/validate',
-} as const;
+export { routes };
 
 export interface WebhookServerOptions {
   certificates: CertificateFiles;

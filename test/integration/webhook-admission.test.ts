@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configurationAnnotation, prefixAnnotation } from '../../crds/index.js';
 import { createLogger } from '../../lib/log.js';
 import { kubeClusterReader } from '../../webhook/cluster.js';
+import { webhookConfigurations, webhookNames } from '../../webhook/manifests.js';
 import { createWebhookServer, routes, type WebhookServer } from '../../webhook/server.js';
 import { controlPlaneCa, kubeconfigPath } from '../bed/kube.js';
 import { repoRoot, runDir } from '../bed/paths.js';
@@ -30,10 +31,8 @@ const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergeP
 const suffix = `${process.pid}-${Date.now().toString(36)}`;
 const namespace = `medusa-webhook-${suffix}`;
 const scopeLabel = 'medusa-webhook-test';
-const mutatingName = `medusa-webhook-mutating-${suffix}`;
-const validatingName = `medusa-webhook-validating-${suffix}`;
-const validatingWebhook = 'validate.medusa.k8ssandra.io';
-const mutatingWebhook = 'statefulsets.mutate.medusa.k8ssandra.io';
+const configurationName = `medusa-webhook-test-${suffix}`;
+const validatingWebhook = webhookNames.validate;
 
 type Obj = {
   apiVersion?: string;
@@ -306,75 +305,15 @@ spec:
 }
 
 async function registerWebhooks(): Promise<void> {
-  const caBundle = pemBase64(ca().cert);
-  const namespaceSelector = { matchLabels: { [scopeLabel]: suffix } };
-  const common = {
-    admissionReviewVersions: ['v1'],
-    sideEffects: 'None',
-    failurePolicy: 'Fail',
-    timeoutSeconds: 10,
-    namespaceSelector,
-  };
-  await admissionApi.createMutatingWebhookConfiguration({
-    body: {
-      metadata: { name: mutatingName },
-      webhooks: [
-        {
-          ...common,
-          name: mutatingWebhook,
-          reinvocationPolicy: 'IfNeeded',
-          clientConfig: { url: `https://127.0.0.1:${port}${routes.mutateStatefulSets}`, caBundle },
-          rules: [
-            {
-              apiGroups: ['apps'],
-              apiVersions: ['v1'],
-              operations: ['CREATE', 'UPDATE'],
-              resources: ['statefulsets'],
-            },
-          ],
-        },
-      ],
-    },
+  // The configurations the project ships, pointed at this process and scoped to the test namespace.
+  const { mutating, validating } = webhookConfigurations({
+    name: configurationName,
+    caBundle: pemBase64(ca().cert),
+    target: { url: `https://127.0.0.1:${port}` },
+    namespaceSelector: { matchLabels: { [scopeLabel]: suffix } },
   });
-  await admissionApi.createValidatingWebhookConfiguration({
-    body: {
-      metadata: { name: validatingName },
-      webhooks: [
-        {
-          ...common,
-          name: validatingWebhook,
-          clientConfig: { url: `https://127.0.0.1:${port}${routes.validate}`, caBundle },
-          rules: [
-            {
-              apiGroups: ['medusa.k8ssandra.io'],
-              apiVersions: ['v1alpha1'],
-              operations: ['CREATE', 'UPDATE'],
-              resources: [
-                'medusaconfigurations',
-                'medusabackupjobs',
-                'medusabackups',
-                'medusabackupschedules',
-                'medusarestorejobs',
-                'medusatasks',
-              ],
-            },
-            {
-              apiGroups: ['cassandra.datastax.com'],
-              apiVersions: ['v1beta1'],
-              operations: ['CREATE', 'UPDATE'],
-              resources: ['cassandradatacenters'],
-            },
-            {
-              apiGroups: ['apps'],
-              apiVersions: ['v1'],
-              operations: ['CREATE', 'UPDATE'],
-              resources: ['statefulsets'],
-            },
-          ],
-        },
-      ],
-    },
-  });
+  await admissionApi.createMutatingWebhookConfiguration({ body: mutating });
+  await admissionApi.createValidatingWebhookConfiguration({ body: validating });
   // Webhook configurations take effect asynchronously: wait until ours refuses an invalid object.
   for (let probe = 0, deadline = Date.now() + 30_000; ; probe++) {
     const message = await refusal(
@@ -422,8 +361,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await admissionApi.deleteMutatingWebhookConfiguration({ name: mutatingName }).catch(() => undefined);
-  await admissionApi.deleteValidatingWebhookConfiguration({ name: validatingName }).catch(() => undefined);
+  await admissionApi.deleteMutatingWebhookConfiguration({ name: configurationName }).catch(() => undefined);
+  await admissionApi.deleteValidatingWebhookConfiguration({ name: configurationName }).catch(() => undefined);
   await core.deleteNamespace({ name: namespace }).catch(() => undefined);
   await webhook?.stop(2000);
 });
