@@ -1,0 +1,54 @@
+import type { V1Container } from '@kubernetes/client-node';
+import { join } from 'node:path';
+import { repoRoot } from '../../bed/paths.js';
+import type { ContainerRole } from './container-role.js';
+import { expandReferences } from './env.js';
+import { localMedusaIni } from './medusa-ini.js';
+import type { PathMap } from './path-map.js';
+
+/** A container as a local process: what to run, with which environment, where. */
+export interface ProcessSpec {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
+const agentEntry = join(repoRoot, 'agent', 'main.ts');
+
+/** The image's `medusa-agent` binary: agent/main.ts through tsx, on this Node. */
+function agentInvocation(args: string[]): { command: string; args: string[] } {
+  return { command: process.execPath, args: ['--import', import.meta.resolve('tsx'), agentEntry, ...args] };
+}
+
+/** Host variables a process needs to run at all here; containers otherwise start from nothing. */
+function hostEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME', 'LANG', 'LC_ALL', 'JAVA_HOME', 'JAVA17', 'MEDUSA_TESTBED_DIR']) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+export function processSpec(
+  container: V1Container,
+  role: Extract<ContainerRole, 'agent' | 'command'>,
+  containerEnv: Record<string, string>,
+  paths: PathMap,
+  pod: { name: string; dir: string },
+): ProcessSpec {
+  const env: Record<string, string> = { ...hostEnv(), HOSTNAME: pod.name };
+  const tmp = paths.resolve('/tmp');
+  if (tmp) env.TMPDIR = tmp;
+  for (const [name, value] of Object.entries(containerEnv)) {
+    env[name] = name === 'MEDUSA_INI' ? localMedusaIni(value, paths) : paths.rewrite(value);
+  }
+  const argv = [...(container.command ?? []), ...(container.args ?? [])].map((arg) =>
+    paths.rewrite(expandReferences(arg, containerEnv)),
+  );
+  const [command = '', ...args] = argv;
+  const invocation = role === 'agent' ? agentInvocation(args) : { command, args };
+  const cwd = container.workingDir ? (paths.resolve(container.workingDir) ?? pod.dir) : pod.dir;
+  return { ...invocation, env, cwd };
+}

@@ -1,0 +1,237 @@
+import * as k8s from '@kubernetes/client-node';
+import { Client } from 'cassandra-driver';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CassandraCluster } from '../bed/cassandra.js';
+import { startKubelet, type Kubelet } from '../harness/kubelet/kubelet.js';
+import { nodeDataRoot } from '../harness/kubelet/volumes.js';
+import { containerLogFile } from '../harness/kubelet/container-process.js';
+import { eventually } from '../harness/poll.js';
+import { adminConfig, testNamespace } from '../support/kube.js';
+
+// The kubelet stand-in running a plain StatefulSet on three real Cassandra nodes (127.0.0.8-10):
+// what a user would see with kubectl (pod phases, readiness, ordinal order, init errors) and on the
+// nodes (marker files written by the init container, rows kept across a scale to 0 and back).
+
+const kc = adminConfig();
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const apps = kc.makeApiClient(k8s.AppsV1Api);
+const cluster = new CassandraCluster({ name: 'harness-kubelet', hosts: [8, 9, 10] });
+const sts = 'ring';
+const podNames = [0, 1, 2].map((i) => `${sts}-${i}`);
+let namespace: { name: string; remove: () => Promise<void> };
+let kubelet: Kubelet | undefined;
+
+function statefulSet(): k8s.V1StatefulSet {
+  const labels = { app: sts };
+  const dataMount = { name: 'server-data', mountPath: '/var/lib/cassandra' };
+  return {
+    metadata: { name: sts, labels },
+    spec: {
+      serviceName: sts,
+      replicas: 3,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels: { ...labels, tier: 'db' } },
+        spec: {
+          terminationGracePeriodSeconds: 10,
+          initContainers: [
+            {
+              name: 'marker',
+              image: 'busybox',
+              command: ['sh', '-c'],
+              args: [
+                // Fails until the test allows it; then leaves evidence of its env and mounts.
+                'test -f /var/lib/cassandra/allow-init || exit 3; echo $POD_NAME > /var/lib/cassandra/marker; echo $(GREETING) $CQL_USERNAME > /var/lib/cassandra/init-env; cp /etc/podinfo/labels /var/lib/cassandra/init-labels',
+              ],
+              env: [
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                { name: 'GREETING', value: 'hello' },
+                {
+                  name: 'CQL_USERNAME',
+                  valueFrom: { secretKeyRef: { name: 'ring-cql', key: 'username' } },
+                },
+              ],
+              volumeMounts: [dataMount, { name: 'podinfo', mountPath: '/etc/podinfo' }],
+            },
+          ],
+          containers: [
+            { name: 'cassandra', image: 'cassandra:5.0', volumeMounts: [dataMount] },
+            {
+              name: 'heartbeat',
+              image: 'busybox',
+              command: [
+                'sh',
+                '-c',
+                'while true; do echo "$POD_IP" > /var/lib/cassandra/heartbeat; sleep 1; done',
+              ],
+              env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+              volumeMounts: [dataMount],
+            },
+          ],
+          volumes: [
+            {
+              name: 'podinfo',
+              downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] },
+            },
+          ],
+        },
+      },
+      volumeClaimTemplates: [
+        {
+          metadata: { name: 'server-data' },
+          spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+        },
+      ],
+    },
+  };
+}
+
+const readPod = (name: string) => core.readNamespacedPod({ name, namespace: namespace.name });
+const isReady = (pod: k8s.V1Pod) =>
+  pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+const readyTime = (pod: k8s.V1Pod) =>
+  new Date(pod.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? 0).getTime();
+
+async function allReady(): Promise<k8s.V1Pod[]> {
+  return eventually(
+    'three Ready pods',
+    async () => {
+      const pods = await Promise.all(podNames.map((name) => readPod(name).catch(() => undefined)));
+      return pods.every((p) => p && isReady(p)) ? (pods as k8s.V1Pod[]) : undefined;
+    },
+    400_000,
+    1000,
+  );
+}
+
+async function scale(replicas: number): Promise<void> {
+  await apps.patchNamespacedStatefulSetScale(
+    { name: sts, namespace: namespace.name, body: { spec: { replicas } } },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  );
+}
+
+describe('kubelet stand-in: a plain StatefulSet on real Cassandra nodes', () => {
+  beforeAll(async () => {
+    await cluster.stop();
+    rmSync(cluster.dir, { recursive: true, force: true });
+    namespace = await testNamespace('harness-kubelet');
+    await core.createNamespacedSecret({
+      namespace: namespace.name,
+      body: { metadata: { name: 'ring-cql' }, stringData: { username: 'ring-user', password: 'pw' } },
+    });
+    kubelet = await startKubelet({
+      kubeConfig: kc,
+      namespace: namespace.name,
+      cluster,
+      statefulSets: [sts],
+      backoff: { initialMs: 2000, maxMs: 8000 },
+    });
+    await apps.createNamespacedStatefulSet({ namespace: namespace.name, body: statefulSet() });
+  });
+
+  afterAll(async () => {
+    await kubelet?.stop();
+    await cluster.stop();
+    await namespace?.remove();
+  });
+
+  it('reports a failing init container as Init:Error, then Init:CrashLoopBackOff, and retries it', async () => {
+    const crashLooping = await eventually(
+      'ring-0 in CrashLoopBackOff',
+      async () => {
+        const pod = await readPod('ring-0');
+        const init = pod.status?.initContainerStatuses?.[0];
+        return init?.state?.waiting?.reason === 'CrashLoopBackOff' ? init : undefined;
+      },
+      60_000,
+    );
+    expect(crashLooping.lastState?.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+    expect(crashLooping.restartCount).toBeGreaterThanOrEqual(1);
+    const pod = await readPod('ring-0');
+    expect(pod.status?.phase).toBe('Pending');
+    expect(pod.status?.conditions?.find((c) => c.type === 'Initialized')?.status).toBe('False');
+    // StatefulSet OrderedReady: nothing beyond ordinal 0 while it is not Ready.
+    await expect(readPod('ring-1')).rejects.toMatchObject({ code: 404 });
+    expect(cluster.nodes[0]!.isRunning()).toBe(false);
+    for (const node of cluster.nodes) {
+      mkdirSync(nodeDataRoot(node), { recursive: true });
+      writeFileSync(join(nodeDataRoot(node), 'allow-init'), '');
+    }
+  });
+
+  it('brings the three pods to Running and Ready in ordinal order, each bound to its own real node', async () => {
+    const pods = await allReady();
+    pods.forEach((pod, i) => {
+      expect(pod.status?.phase).toBe('Running');
+      expect(pod.status?.podIP).toBe(cluster.nodes[i]!.address);
+      expect(pod.status?.containerStatuses?.map((c) => [c.name, c.ready])).toEqual([
+        ['cassandra', true],
+        ['heartbeat', true],
+      ]);
+      expect(pod.status?.initContainerStatuses?.[0]?.state?.terminated?.reason).toBe('Completed');
+    });
+    // Each pod was only created once its predecessor was Ready (second resolution on both sides).
+    for (const i of [1, 2]) {
+      const created = new Date(pods[i]!.metadata!.creationTimestamp!).getTime();
+      expect(created).toBeGreaterThanOrEqual(Math.floor(readyTime(pods[i - 1]!) / 1000) * 1000);
+    }
+    expect(cluster.nodes.every((n) => n.isRunning())).toBe(true);
+    expect((await cluster.upNormal()).sort()).toEqual(cluster.contactPoints);
+  });
+
+  it('ran the init container with its env and mounts resolved on the pod node', async () => {
+    cluster.nodes.forEach((node, i) => {
+      const root = nodeDataRoot(node);
+      expect(readFileSync(join(root, 'marker'), 'utf8').trim()).toBe(podNames[i]);
+      expect(readFileSync(join(root, 'init-env'), 'utf8').trim()).toBe('hello ring-user');
+      expect(readFileSync(join(root, 'init-labels'), 'utf8')).toContain('tier="db"');
+      // The data volume is the node's data root: Cassandra's own data directory sits under it.
+      expect(existsSync(join(root, 'data', 'system'))).toBe(true);
+    });
+  });
+
+  it('runs the sidecar with its env and logs under .testbed/logs', async () => {
+    for (const [i, node] of cluster.nodes.entries()) {
+      const heartbeat = join(nodeDataRoot(node), 'heartbeat');
+      await eventually('a heartbeat', async () => existsSync(heartbeat));
+      expect(readFileSync(heartbeat, 'utf8').trim()).toBe(node.address);
+      expect(existsSync(containerLogFile(namespace.name, podNames[i]!, 'marker'))).toBe(true);
+    }
+  });
+
+  it('stops the nodes when scaled to 0 and restarts them with their data when scaled back to 3', async () => {
+    const client = new Client({ contactPoints: cluster.contactPoints, localDataCenter: cluster.datacenter });
+    await client.connect();
+    await client.execute(
+      `CREATE KEYSPACE harness WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3}`,
+    );
+    await client.execute('CREATE TABLE harness.rows (id int PRIMARY KEY, label text)');
+    for (let id = 0; id < 20; id++) {
+      await client.execute('INSERT INTO harness.rows (id, label) VALUES (?, ?)', [id, `row ${id}`], {
+        prepare: true,
+      });
+    }
+    await client.shutdown();
+
+    await scale(0);
+    await eventually(
+      'no pods left',
+      async () => (await core.listNamespacedPod({ namespace: namespace.name })).items.length === 0,
+      240_000,
+      1000,
+    );
+    expect(cluster.nodes.map((n) => n.isRunning())).toEqual([false, false, false]);
+    expect(kubelet?.bindings().size).toBe(0);
+
+    await scale(3);
+    await allReady();
+    const again = new Client({ contactPoints: cluster.contactPoints, localDataCenter: cluster.datacenter });
+    await again.connect();
+    const rows = await again.execute('SELECT count(*) FROM harness.rows', [], { consistency: 5 /* ALL */ });
+    await again.shutdown();
+    expect(Number(rows.first().get('count'))).toBe(20);
+  });
+});
