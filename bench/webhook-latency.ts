@@ -13,7 +13,7 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { configurationAnnotation, prefixAnnotation } from '../crds/index.js';
@@ -275,7 +275,13 @@ async function serve(): Promise<void> {
   });
 }
 
+const loadNow = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
 async function measure(): Promise<void> {
+  const loadBefore = loadNow();
   const child = fork(process.argv[1] ?? '', ['--serve-dir', dir], { execArgv: process.execArgv });
   const { webhookPort, peerPort } = await new Promise<{ webhookPort: number; peerPort: number }>((resolve) =>
     child.once('message', (m) => resolve(m as { webhookPort: number; peerPort: number })),
@@ -307,6 +313,7 @@ async function measure(): Promise<void> {
       `ratio            ${''.padStart(6)}  ${fmt(a.p50 / b.p50)}x ${fmt(a.p95 / b.p95)}x ${fmt(a.p99 / b.p99)}x`,
     );
   }
+  console.log(`\nload average before/after: ${loadBefore} / ${loadNow()} on ${cpus().length} CPUs`);
   child.disconnect();
 }
 

@@ -1014,6 +1014,25 @@ describe('validation: invalid objects are refused with the field at fault', () =
     expect(message).toContain('immutable');
   });
 
+  it("refuses removing a configuration's prefix while a datacenter relies on it", async () => {
+    await create(
+      res.config,
+      medusa('MedusaConfiguration', 'team', { storageProperties: { ...storage, prefix: 'team' } }),
+    );
+    await create(res.dc, datacenter('dc-team', 'team', { [configurationAnnotation]: 'team' }));
+    const stored = await read(res.config, 'team');
+    const { prefix: _prefix, ...withoutPrefix } = (stored.spec?.storageProperties ?? {}) as Record<
+      string,
+      unknown
+    >;
+    const message = await refusal(
+      replace(res.config, 'team', { ...stored, spec: { ...stored.spec, storageProperties: withoutPrefix } }),
+    );
+    expect(message).toContain(
+      `spec.storageProperties.prefix: is required: CassandraDatacenter dc-team is bound to this configuration without a ${prefixAnnotation} annotation`,
+    );
+  });
+
   it('accepts a restore of a complete backup that fits the datacenter', async () => {
     const created = await create(
       res.restoreJob,

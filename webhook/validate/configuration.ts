@@ -1,11 +1,14 @@
 import { parseBandwidth } from '../../lib/units.js';
 import {
+  prefixAnnotation,
+  readBinding,
   validateMedusaConfiguration,
   type MedusaConfigurationSpec,
   type Storage,
   type StorageProvider,
 } from '../../crds/index.js';
-import { fromSchema, hasControlCharacters, type Findings } from './result.js';
+import { resources } from '../cluster.js';
+import { fromSchema, hasControlCharacters, type Findings, type ValidationContext } from './result.js';
 import { prefixProblems } from './prefix.js';
 
 // MedusaConfiguration: the CRD schema and rules (crds/), then what the schema cannot express.
@@ -204,7 +207,39 @@ function checkContainer(spec: MedusaConfigurationSpec, out: Findings): void {
   checkProbe('livenessProbe', spec.livenessProbe, out);
 }
 
-export function validateConfiguration(object: unknown, out: Findings): void {
+/** Datacenters bound to this configuration without a prefix of their own need its prefix. */
+async function checkBoundDatacenters(
+  name: string,
+  spec: MedusaConfigurationSpec,
+  ctx: ValidationContext,
+  out: Findings,
+): Promise<void> {
+  if (spec.storageProperties?.prefix) return;
+  const [datacenters, statefulSets] = await Promise.all([
+    ctx.reader.list(resources.datacenter, ctx.namespace),
+    ctx.reader.list(resources.statefulSet, ctx.namespace),
+  ]);
+  const relying = [
+    ...datacenters.map((o) => ['CassandraDatacenter', o] as const),
+    ...statefulSets.map((o) => ['StatefulSet', o] as const),
+  ].filter(([, o]) => {
+    const binding = readBinding(o.metadata?.annotations);
+    return binding?.configuration === name && !binding.prefix;
+  });
+  if (relying.length === 0) return;
+  const who = relying.map(([kind, o]) => `${kind} ${o.metadata?.name}`).join(', ');
+  out.causes.push({
+    field: `${sp}.prefix`,
+    message: `is required: ${who} ${relying.length === 1 ? 'is' : 'are'} bound to this configuration without a ${prefixAnnotation} annotation`,
+    reason: 'FieldValueRequired',
+  });
+}
+
+export async function validateConfiguration(
+  object: unknown,
+  ctx: ValidationContext,
+  out: Findings,
+): Promise<void> {
   const checked = validateMedusaConfiguration(object);
   if (!checked.ok) {
     out.causes.push(...fromSchema(checked.errors));
@@ -227,4 +262,5 @@ export function validateConfiguration(object: unknown, out: Findings): void {
     checkWarnings(spec.storageProperties, out);
   }
   checkContainer(spec, out);
+  if (out.causes.length === 0) await checkBoundDatacenters(checked.value.metadata.name ?? '', spec, ctx, out);
 }

@@ -41,7 +41,7 @@ async function checkMedusaObject(
   }
   switch (kind) {
     case 'MedusaConfiguration':
-      return validateConfiguration(object, out);
+      return validateConfiguration(object, ctx, out);
     case 'MedusaBackupSchedule':
       return validateSchedule(object, ctx, out);
     // Checks against the cluster only make sense when the job is created: later the backup may
