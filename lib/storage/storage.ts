@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { isS3, resolveConfig, type ResolvedStorageConfig, type StorageConfig } from './config.js';
+import type { ByteRange, ObjectInfo, SourceFactory, StorageBackend } from './driver.js';
+import { AzureBackend } from './drivers/azure.js';
+import { GcsBackend } from './drivers/gcs.js';
+import { LocalBackend } from './drivers/local.js';
+import { S3Backend } from './drivers/s3.js';
+import { Limiter } from './transfer/limiter.js';
+import { withRetry, type RetryPolicy } from './transfer/retry.js';
+import { Bandwidth, throttled } from './transfer/throttle.js';
+
+export async function createBackend(config: ResolvedStorageConfig): Promise<StorageBackend> {
+  if (config.provider === 'local') return new LocalBackend(config);
+  if (config.provider === 'azure_blobs') return AzureBackend.create(config);
+  if (config.provider === 'google_storage') return GcsBackend.create(config);
+  if (isS3(config.provider)) return S3Backend.create(config);
+  throw new Error(`unsupported storage provider ${config.provider}`);
+}
+
+export interface StorageHooks {
+  /** Called before each retry of a failed operation. */
+  onRetry?: RetryPolicy['onRetry'];
+}
+
+/**
+ * A storage driver: one backend plus what every provider shares — retries with back-off and
+ * jitter, the concurrentTransfers limit, the bandwidth limit, and streaming file transfers.
+ */
+export class Storage {
+  readonly config: ResolvedStorageConfig;
+  private readonly transfers: Limiter;
+  private readonly bandwidth: Bandwidth | undefined;
+  private readonly retry: RetryPolicy;
+
+  constructor(
+    readonly backend: StorageBackend,
+    config: ResolvedStorageConfig,
+    hooks: StorageHooks = {},
+  ) {
+    this.config = config;
+    this.transfers = new Limiter(config.concurrentTransfers);
+    this.bandwidth = config.transferMaxBandwidth > 0 ? new Bandwidth(config.transferMaxBandwidth) : undefined;
+    this.retry = {
+      attempts: config.retryAttempts,
+      baseDelayMs: config.retryBaseDelayMs,
+      maxDelayMs: config.retryMaxDelayMs,
+      onRetry: hooks.onRetry,
+    };
+  }
+
+  static async open(config: StorageConfig, hooks: StorageHooks = {}): Promise<Storage> {
+    const resolved = resolveConfig(config);
+    return new Storage(await createBackend(resolved), resolved, hooks);
+  }
+
+  get provider(): StorageBackend['provider'] {
+    return this.backend.provider;
+  }
+
+  private attempt<T>(operation: () => Promise<T>): Promise<T> {
+    return withRetry(this.retry, operation);
+  }
+
+  ensureBucket(): Promise<void> {
+    return this.attempt(() => this.backend.ensureBucket());
+  }
+
+  /** Small objects (meta and index files) in one request. */
+  putBytes(key: string, data: Buffer | string): Promise<ObjectInfo> {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    return this.attempt(() => this.backend.putBytes(key, bytes));
+  }
+
+  /** Streams `size` bytes from a fresh source per attempt; counts against concurrentTransfers. */
+  upload(key: string, open: SourceFactory, size: number): Promise<ObjectInfo> {
+    return this.transfers.run(() =>
+      this.attempt(() => this.backend.putStream(key, this.throttle(open()), size)),
+    );
+  }
+
+  async uploadFile(key: string, path: string): Promise<ObjectInfo> {
+    const { size } = await stat(path);
+    return this.upload(key, () => createReadStream(path, { highWaterMark: 1024 * 1024 }), size);
+  }
+
+  /** A throttled stream of the object (or a byte range). Only opening the stream is retried. */
+  async download(key: string, range?: ByteRange): Promise<Readable> {
+    const body = await this.attempt(() => this.backend.getStream(key, range));
+    return this.throttle(body);
+  }
+
+  /**
+   * Downloads to `path` through a temporary file; a failed attempt restarts from scratch so the
+   * destination is never left truncated. Counts against concurrentTransfers.
+   */
+  downloadFile(key: string, path: string): Promise<number> {
+    return this.transfers.run(() =>
+      this.attempt(async () => {
+        await mkdir(dirname(path), { recursive: true });
+        const temporary = `${path}.${randomUUID()}.download`;
+        try {
+          await pipeline(this.throttle(await this.backend.getStream(key)), createWriteStream(temporary));
+          await rename(temporary, path);
+        } catch (error) {
+          await rm(temporary, { force: true });
+          throw error;
+        }
+        return (await stat(path)).size;
+      }),
+    );
+  }
+
+  /** The whole object in memory: for meta and index files only. */
+  readBytes(key: string): Promise<Buffer> {
+    return this.attempt(async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await this.backend.getStream(key)) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    });
+  }
+
+  async readText(key: string): Promise<string> {
+    return (await this.readBytes(key)).toString('utf8');
+  }
+
+  head(key: string): Promise<ObjectInfo | undefined> {
+    return this.attempt(() => this.backend.head(key));
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.head(key)) !== undefined;
+  }
+
+  /** Every object under a plain string prefix, collected; the listing restarts on transient errors. */
+  list(prefix: string): Promise<ObjectInfo[]> {
+    return this.attempt(async () => {
+      const objects: ObjectInfo[] = [];
+      for await (const object of this.backend.list(prefix)) objects.push(object);
+      return objects;
+    });
+  }
+
+  delete(key: string): Promise<void> {
+    return this.attempt(() => this.backend.delete(key));
+  }
+
+  /** Deletes keys with concurrentTransfers requests in flight. */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    await Promise.all(keys.map((key) => this.transfers.run(() => this.delete(key))));
+  }
+
+  async removeBucket(): Promise<void> {
+    await this.attempt(() => this.backend.removeBucket());
+  }
+
+  close(): Promise<void> {
+    return this.backend.close();
+  }
+
+  private throttle(source: Readable): Readable {
+    if (!this.bandwidth) return source;
+    const limited = throttled(this.bandwidth);
+    pipeline(source, limited).catch(() => undefined); // errors surface on `limited` (destroyed)
+    return limited;
+  }
+}
