@@ -8,6 +8,7 @@ import { createRecorder } from './events.js';
 import { runLeaderElection } from './leader.js';
 import { objectKey, splitKey, startLoop, type Loop, type Result } from './loop.js';
 import { reconcileBackupJob } from './reconcilers/backupjob.js';
+import { reconcileRestoreJob } from './reconcilers/restorejob.js';
 import { reconcileSchedule } from './reconcilers/schedule.js';
 
 export interface ControllerOptions {
@@ -26,6 +27,7 @@ type Reconciler = (ctx: Context, namespace: string, name: string) => Promise<Res
 export const reconcilers: Record<string, Reconciler> = {
   medusabackupjobs: reconcileBackupJob,
   medusabackupschedules: reconcileSchedule,
+  medusarestorejobs: reconcileRestoreJob,
 };
 
 export interface Controller {

@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configurationAnnotation } from '../../crds/binding.js';
 import { startController, type Controller } from '../../controller/manager.js';
 import { createLogger } from '../../lib/log.js';
-import { createObject, findObject, listObjects, type MedusaObject } from '../../lib/medusa-api.js';
+import {
+  createObject,
+  findObject,
+  listObjects,
+  patchStatus,
+  type MedusaObject,
+} from '../../lib/medusa-api.js';
 import { reportNodeProgress } from '../../lib/node-report.js';
 import { adminConfig, cassandraStatefulSet, installCrds, testNamespace } from '../support/kube.js';
 
@@ -250,4 +256,138 @@ describe('MedusaBackupSchedule', () => {
       [],
     );
   }, 100_000);
+});
+
+describe('MedusaRestoreJob', () => {
+  const backupNodes = [
+    { host: '127.0.0.1', datacenter: 'dc2', rack: 'rack1', tokens: [-9223372036854775808n] },
+    { host: '127.0.0.2', datacenter: 'dc2', rack: 'rack1', tokens: [-3074457345618258603n] },
+    { host: '127.0.0.3', datacenter: 'dc2', rack: 'rack1', tokens: [3074457345618258602n] },
+  ];
+
+  async function backup(name: string, status: string, nodes = backupNodes) {
+    await createObject(kc, 'medusabackups', ns.name, {
+      apiVersion,
+      kind: 'MedusaBackup',
+      metadata: { name },
+      spec: { cassandraDatacenter: 'dc2', backupType: 'full' },
+    });
+    await patchStatus(kc, 'medusabackups', ns.name, name, {
+      status,
+      nodes,
+      totalNodes: nodes.length,
+      finishedNodes: nodes.length,
+    });
+  }
+
+  const restore = (name: string, backupName: string) =>
+    createObject(kc, 'medusarestorejobs', ns.name, {
+      apiVersion,
+      kind: 'MedusaRestoreJob',
+      metadata: { name },
+      spec: { backup: backupName, cassandraDatacenter: 'dc2' },
+    });
+
+  const finished = (name: string, timeoutMs = 60_000) =>
+    waitFor(
+      `restore ${name} finished`,
+      async () => {
+        const j = await findObject(kc, 'medusarestorejobs', ns.name, name);
+        return j?.status?.finishTime ? j : undefined;
+      },
+      timeoutMs,
+    );
+
+  const restoreEnv = async () => {
+    const sts = await apps.readNamespacedStatefulSet({ name: 'dc2', namespace: ns.name });
+    const init = sts.spec?.template.spec?.initContainers?.find((c) => c.name === 'medusa-restore');
+    return Object.fromEntries((init?.env ?? []).map((e) => [e.name, e.value]));
+  };
+
+  beforeAll(async () => {
+    const sts = cassandraStatefulSet('dc2', {
+      replicas: 3,
+      annotations: { [configurationAnnotation]: 'minio' },
+    });
+    sts.spec!.template.spec!.initContainers = [
+      {
+        name: 'medusa-restore',
+        image: 'medusa-agent',
+        command: ['medusa-agent'],
+        args: ['restore'],
+        env: [{ name: 'MEDUSA_MODE', value: 'RESTORE' }],
+      },
+    ];
+    await apps.createNamespacedStatefulSet({ namespace: ns.name, body: sts });
+    await backup('b-ok', 'SUCCESS');
+    await backup('b-failed', 'FAILED');
+    await backup('b-small', 'SUCCESS', backupNodes.slice(0, 2));
+  });
+
+  it('maps nodes, stops the datacenter, restarts it with the restore key, and on a node failure says why and drops the restore', async () => {
+    await restore('r-fails', 'b-ok');
+    const stopped = await waitFor('datacenter stopped', async () => {
+      const j = await findObject(kc, 'medusarestorejobs', ns.name, 'r-fails');
+      return j?.status?.datacenterStopped ? j : undefined;
+    });
+    expect(stopped.status?.restoreKey).toMatch(/^[0-9a-f-]{36}$/);
+    expect(stopped.status?.restoreMapping).toEqual({
+      in_place: true,
+      host_map: {
+        'dc2-0': { source: ['127.0.0.1'], seed: true },
+        'dc2-1': { source: ['127.0.0.2'], seed: false },
+        'dc2-2': { source: ['127.0.0.3'], seed: false },
+      },
+    });
+    // Started again with the restore configured on the init container.
+    expect(await restoreEnv()).toMatchObject({
+      MEDUSA_MODE: 'RESTORE',
+      RESTORE_KEY: stopped.status?.restoreKey,
+      BACKUP_NAME: 'b-ok',
+      RESTORE_JOB: 'r-fails',
+    });
+    expect((await apps.readNamespacedStatefulSet({ name: 'dc2', namespace: ns.name })).spec?.replicas).toBe(
+      3,
+    );
+
+    await reportNodeProgress(kc, 'MedusaRestoreJob', ns.name, 'r-fails', {
+      node: 'dc2-0',
+      phase: 'Succeeded',
+    });
+    await reportNodeProgress(kc, 'MedusaRestoreJob', ns.name, 'r-fails', {
+      node: 'dc2-1',
+      phase: 'Failed',
+      lastError: 'checksum mismatch on nb-1-big-Data.db',
+    });
+    const done = await finished('r-fails');
+    expect(done.status?.message).toBe('restore failed on dc2-1: checksum mismatch on nb-1-big-Data.db');
+    expect(done.status?.failed).toEqual(['dc2-1']);
+    expect(await restoreEnv()).toEqual({ MEDUSA_MODE: 'RESTORE' });
+    const sts = await apps.readNamespacedStatefulSet({ name: 'dc2', namespace: ns.name });
+    expect(sts.spec?.replicas).toBe(3);
+    expect(sts.metadata?.annotations?.['medusa.k8ssandra.io/replicas-before-restore']).toBeUndefined();
+    expect(await eventsFor('r-fails')).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Normal DatacenterStopped/),
+        expect.stringMatching(/^Warning RestoreFailed: restore failed on dc2-1/),
+      ]),
+    );
+  });
+
+  it('refuses a failed backup, and a backup that does not fit the datacenter, without stopping it', async () => {
+    await restore('r-bad-backup', 'b-failed');
+    await restore('r-too-small', 'b-small');
+    expect((await finished('r-bad-backup')).status?.message).toBe(
+      'backup b-failed is FAILED: only a complete backup can be restored',
+    );
+    expect((await finished('r-too-small')).status?.message).toBe(
+      'the backup has 2 nodes but the datacenter has 3 pods: restore into a datacenter of the same size',
+    );
+    expect(
+      (await findObject(kc, 'medusarestorejobs', ns.name, 'r-too-small'))?.status?.datacenterStopped,
+    ).toBeUndefined();
+    expect((await apps.readNamespacedStatefulSet({ name: 'dc2', namespace: ns.name })).spec?.replicas).toBe(
+      3,
+    );
+  });
 });

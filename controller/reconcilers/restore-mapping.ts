@@ -1,0 +1,61 @@
+// Which backed-up node each target pod restores: by explicit hostMapping, else pairing nodes and
+// pods in rack order (pods by ordinal, nodes by first token), as k8ssandra-operator does.
+import { tokenText } from '../../lib/json64.js';
+
+export interface BackupNodeInfo {
+  host?: string;
+  rack?: string;
+  datacenter?: string;
+  tokens?: (number | bigint | string)[];
+}
+
+export interface TargetPod {
+  name: string;
+  rack: string;
+}
+
+export interface RestoreMapping {
+  in_place: boolean;
+  host_map: Record<string, { source: string[]; seed: boolean }>;
+}
+
+const firstToken = (n: BackupNodeInfo) => (n.tokens?.length ? BigInt(tokenText(n.tokens[0]!)) : 0n);
+const ordinal = (pod: string) => Number(/-(\d+)$/.exec(pod)?.[1] ?? 0);
+
+/** The mapping, or an error message when the backup does not fit the datacenter. */
+export function computeMapping(
+  nodes: BackupNodeInfo[],
+  pods: TargetPod[],
+  options: { inPlace: boolean; explicit?: { target: string; source: string }[] },
+): RestoreMapping | string {
+  if (nodes.length !== pods.length) {
+    return `the backup has ${nodes.length} nodes but the datacenter has ${pods.length} pods: restore into a datacenter of the same size`;
+  }
+  const hostMap: RestoreMapping['host_map'] = {};
+  if (options.explicit?.length) {
+    const hosts = new Set(nodes.map((n) => n.host));
+    for (const m of options.explicit) {
+      if (!pods.some((p) => p.name === m.target))
+        return `hostMapping target ${m.target} is not a pod of the datacenter`;
+      if (!hosts.has(m.source)) return `hostMapping source ${m.source} is not a node of the backup`;
+      hostMap[m.target] = { source: [m.source], seed: false };
+    }
+    if (Object.keys(hostMap).length !== pods.length)
+      return 'hostMapping must name every pod of the datacenter';
+  } else {
+    const sortedNodes = [...nodes].sort(
+      (a, b) =>
+        (a.rack ?? '').localeCompare(b.rack ?? '') ||
+        (firstToken(a) < firstToken(b) ? -1 : firstToken(a) > firstToken(b) ? 1 : 0),
+    );
+    const sortedPods = [...pods].sort(
+      (a, b) => a.rack.localeCompare(b.rack) || ordinal(a.name) - ordinal(b.name),
+    );
+    sortedPods.forEach((pod, i) => {
+      hostMap[pod.name] = { source: [sortedNodes[i]?.host ?? ''], seed: false };
+    });
+  }
+  const first = Object.keys(hostMap).sort((a, b) => ordinal(a) - ordinal(b))[0];
+  if (first) hostMap[first]!.seed = true;
+  return { in_place: options.inPlace, host_map: hostMap };
+}
