@@ -179,7 +179,11 @@ describe('kubelet stand-in: a plain StatefulSet on real Cassandra nodes', () => 
       expect(created).toBeGreaterThanOrEqual(Math.floor(readyTime(pods[i - 1]!) / 1000) * 1000);
     }
     expect(cluster.nodes.every((n) => n.isRunning())).toBe(true);
-    expect((await cluster.upNormal()).sort()).toEqual(cluster.contactPoints);
+    const up = await eventually('3 nodes Up/Normal', async () => {
+      const addresses = await cluster.upNormal();
+      return addresses.length === 3 ? addresses : undefined;
+    });
+    expect(new Set(up)).toEqual(new Set(cluster.contactPoints));
   });
 
   it('ran the init container with its env and mounts resolved on the pod node', async () => {
