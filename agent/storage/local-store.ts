@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -32,36 +32,41 @@ export class LocalObjectStore implements ObjectStore {
   async putBytes(key: string, data: Buffer | string): Promise<StoredObject> {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     const target = this.path(key);
-    await mkdir(dirname(target), { recursive: true });
-    const temporary = `${target}.${randomUUID()}.part`;
-    await writeFile(temporary, bytes);
-    await rename(temporary, target);
+    await retryOnVanishedFolder(async () => {
+      await mkdir(dirname(target), { recursive: true });
+      const temporary = `${target}.${randomUUID()}.part`;
+      await writeFile(temporary, bytes);
+      await rename(temporary, target);
+    });
     return this.info(key, createHash('md5').update(bytes).digest('hex'));
   }
 
   async uploadFile(key: string, path: string): Promise<StoredObject> {
     const target = this.path(key);
-    await mkdir(dirname(target), { recursive: true });
-    const temporary = `${target}.${randomUUID()}.part`;
-    const md5 = createHash('md5');
-    const hashing = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        md5.update(chunk);
-        done(null, chunk);
-      },
+    const digest = await retryOnVanishedFolder(async () => {
+      await mkdir(dirname(target), { recursive: true });
+      const temporary = `${target}.${randomUUID()}.part`;
+      const md5 = createHash('md5');
+      const hashing = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          md5.update(chunk);
+          done(null, chunk);
+        },
+      });
+      try {
+        await pipeline(
+          createReadStream(path, { highWaterMark: 4 * 1024 * 1024 }),
+          hashing,
+          createWriteStream(temporary),
+        );
+        await rename(temporary, target);
+      } catch (error) {
+        await rm(temporary, { force: true });
+        throw error;
+      }
+      return md5.digest('hex');
     });
-    try {
-      await pipeline(
-        createReadStream(path, { highWaterMark: 4 * 1024 * 1024 }),
-        hashing,
-        createWriteStream(temporary),
-      );
-      await rename(temporary, target);
-    } catch (error) {
-      await rm(temporary, { force: true });
-      throw error;
-    }
-    return this.info(key, md5.digest('hex'));
+    return this.info(key, digest);
   }
 
   async downloadFile(key: string, path: string): Promise<number> {
@@ -77,7 +82,7 @@ export class LocalObjectStore implements ObjectStore {
     return (await stat(path)).size;
   }
 
-  readBytes(key: string): Promise<Buffer> {
+  async readBytes(key: string): Promise<Buffer> {
     return readFile(this.path(key));
   }
 
@@ -116,9 +121,27 @@ export class LocalObjectStore implements ObjectStore {
     return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
+  /** Deletes the object, then the folders it leaves empty (up to the bucket), as object stores have none. */
   async delete(key: string): Promise<void> {
     await rm(this.path(key), { force: true });
+    for (let dir = dirname(this.path(key)); dir.startsWith(`${this.root}/`); dir = dirname(dir)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        break; // not empty (or gone): stop pruning
+      }
+    }
   }
 
   async close(): Promise<void> {}
+}
+
+/** A delete's folder pruning may remove a folder between our mkdir and write: redo once. */
+async function retryOnVanishedFolder<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return work();
+  }
 }

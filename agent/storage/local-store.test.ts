@@ -1,0 +1,54 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fileMatchesHash, normaliseHash } from './hashes.js';
+import { LocalObjectStore } from './local-store.js';
+
+describe('LocalObjectStore', () => {
+  it('stores under base_path/bucket, hashes uploads, lists by plain string prefix', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'agent-store-'));
+    const store = new LocalObjectStore(base, 'bucket');
+    const file = join(base, 'source');
+    writeFileSync(file, 'hello');
+    const uploaded = await store.uploadFile('p/n1/b10/data/ks/t/f1', file);
+    expect(uploaded).toMatchObject({
+      key: 'p/n1/b10/data/ks/t/f1',
+      size: 5,
+      hash: '5d41402abc4b2a76b9719d911017c592',
+    });
+    await store.putBytes('p/n1/b1/meta/schema.cql', 'CREATE;');
+    await store.putBytes('p/index/backup_index/b1/x', 'x');
+    expect(existsSync(join(base, 'bucket', 'p/n1/b1/meta/schema.cql'))).toBe(true);
+
+    expect((await store.list('p/n1/b1')).map((o) => o.key)).toEqual([
+      'p/n1/b1/meta/schema.cql',
+      'p/n1/b10/data/ks/t/f1',
+    ]);
+    expect((await store.list('p/n1/b1/')).map((o) => o.key)).toEqual(['p/n1/b1/meta/schema.cql']);
+    expect((await store.list('p/n1/b1/'))[0]?.hash).toBeNull();
+    expect(await store.list('nothing/')).toEqual([]);
+    expect((await store.readBytes('p/n1/b1/meta/schema.cql')).toString()).toBe('CREATE;');
+
+    const target = join(base, 'restored', 'f1');
+    expect(await store.downloadFile('p/n1/b10/data/ks/t/f1', target)).toBe(5);
+    expect(await fileMatchesHash(target, uploaded.hash, 8 * 1024 * 1024)).toBe(true);
+
+    await store.delete('p/n1/b10/data/ks/t/f1');
+    expect(await store.head('p/n1/b10/data/ks/t/f1')).toBeUndefined();
+    // Emptied folders go too (object stores have none), but not the bucket or non-empty ones.
+    expect(existsSync(join(base, 'bucket', 'p/n1/b10'))).toBe(false);
+    expect(existsSync(join(base, 'bucket', 'p/n1'))).toBe(true);
+    await expect(store.readBytes('../escape')).rejects.toThrow("invalid object key '../escape'");
+  });
+});
+
+describe('normaliseHash', () => {
+  it('compares hex, base64 and multipart forms and knows when it cannot', () => {
+    expect(normaliseHash('XUFAKrxLKna5cZ2REBfFkg==')).toBe('5d41402abc4b2a76b9719d911017c592');
+    expect(normaliseHash('"5D41402ABC4B2A76B9719D911017C592"')).toBe('5d41402abc4b2a76b9719d911017c592');
+    expect(normaliseHash('0123456789abcdef0123456789abcdef-3')).toBe('0123456789abcdef0123456789abcdef-3');
+    expect(normaliseHash('no-md5-hash')).toBeUndefined();
+    expect(normaliseHash(null)).toBeUndefined();
+  });
+});
