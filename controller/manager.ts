@@ -8,8 +8,10 @@ import { createRecorder } from './events.js';
 import { runLeaderElection } from './leader.js';
 import { objectKey, splitKey, startLoop, type Loop, type Result } from './loop.js';
 import { reconcileBackupJob } from './reconcilers/backupjob.js';
+import { reconcilePurgeSchedules } from './reconcilers/purge-schedules.js';
 import { reconcileRestoreJob } from './reconcilers/restorejob.js';
 import { reconcileSchedule } from './reconcilers/schedule.js';
+import { reconcileTask } from './reconcilers/task.js';
 
 export interface ControllerOptions {
   kc: k8s.KubeConfig;
@@ -28,6 +30,8 @@ export const reconcilers: Record<string, Reconciler> = {
   medusabackupjobs: reconcileBackupJob,
   medusabackupschedules: reconcileSchedule,
   medusarestorejobs: reconcileRestoreJob,
+  medusatasks: reconcileTask,
+  medusaconfigurations: reconcilePurgeSchedules,
 };
 
 export interface Controller {

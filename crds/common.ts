@@ -171,6 +171,10 @@ export const nodeProgressSchema = z.object({
   tokens: crdMeta(z.array(int64Wide()).max(1536), {
     description: 'Tokens the node owned when it was backed up; set by the agent.',
   }).optional(),
+  nbBackupsPurged: goInt().min(0).optional(),
+  nbObjectsPurged: goInt().min(0).optional(),
+  totalPurgedSize: goInt().min(0).optional(),
+  totalObjectsWithinGcGrace: goInt().min(0).optional(),
 });
 
 /** status.progress: one entry per node, keyed by pod name. */

@@ -27,6 +27,11 @@ export interface NodeProgressReport {
   datacenter?: string;
   rack?: string;
   tokens?: (number | bigint)[];
+  /** Purge tasks: what this node's purge did (k8ssandra's TaskResult fields). */
+  nbBackupsPurged?: number;
+  nbObjectsPurged?: number;
+  totalPurgedSize?: number;
+  totalObjectsWithinGcGrace?: number;
 }
 
 /** Applies this node's entry, stamping lastUpdateTime (the controller's liveness signal). */

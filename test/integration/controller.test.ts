@@ -391,3 +391,108 @@ describe('MedusaRestoreJob', () => {
     );
   });
 });
+
+describe('MedusaTask', () => {
+  const task = (name: string, operation: string, extra: Record<string, unknown> = {}) =>
+    createObject(kc, 'medusatasks', ns.name, {
+      apiVersion,
+      kind: 'MedusaTask',
+      metadata: { name },
+      spec: { operation, cassandraDatacenter: 'dc1', ...extra },
+    });
+  const startedTask = (name: string) =>
+    waitFor(`task ${name} started`, async () => {
+      const t = await findObject(kc, 'medusatasks', ns.name, name);
+      return t?.status?.startTime ? t : undefined;
+    });
+  const finishedTask = (name: string) =>
+    waitFor(`task ${name} finished`, async () => {
+      const t = await findObject(kc, 'medusatasks', ns.name, name);
+      return t?.status?.finishTime ? t : undefined;
+    });
+
+  it("purges on every node, records each node's purge statistics, then syncs", async () => {
+    await task('purge-1', 'purge');
+    expect((await startedTask('purge-1')).status?.inProgress).toEqual(pods);
+    for (const [i, node] of pods.entries()) {
+      await reportNodeProgress(kc, 'MedusaTask', ns.name, 'purge-1', {
+        node,
+        phase: 'Succeeded',
+        nbBackupsPurged: 1,
+        nbObjectsPurged: 10 + i,
+        totalPurgedSize: 4096,
+        totalObjectsWithinGcGrace: i,
+      });
+    }
+    const done = await finishedTask('purge-1');
+    expect(done.status?.finished).toEqual(
+      pods.map((podName, i) => ({
+        podName,
+        nbBackupsPurged: 1,
+        nbObjectsPurged: 10 + i,
+        totalPurgedSize: 4096,
+        totalObjectsWithinGcGrace: i,
+      })),
+    );
+    const sync = await waitFor('sync task', () => findObject(kc, 'medusatasks', ns.name, 'purge-1-sync'));
+    expect(sync.spec).toEqual({ operation: 'sync', cassandraDatacenter: 'dc1' });
+  });
+
+  it('verifies on one node and reports what the agent found wrong', async () => {
+    await task('verify-1', 'verify', { backupName: 'good' });
+    expect((await startedTask('verify-1')).status?.inProgress).toEqual(['dc1-0']);
+    await reportNodeProgress(kc, 'MedusaTask', ns.name, 'verify-1', {
+      node: 'dc1-0',
+      phase: 'Failed',
+      lastError: '1 missing object: index/backup_index/good/manifest_127.0.0.2.json',
+    });
+    const done = await finishedTask('verify-1');
+    expect(done.status?.failed).toEqual(['dc1-0']);
+    const failed = (done.status?.conditions as { type: string; message: string }[]).find(
+      (c) => c.type === 'Failed',
+    );
+    expect(failed?.message).toBe('dc1-0: 1 missing object: index/backup_index/good/manifest_127.0.0.2.json');
+  });
+});
+
+describe('daily purge schedules', () => {
+  const configuration = (name: string, purgeBackups: boolean) =>
+    createObject(kc, 'medusaconfigurations', ns.name, {
+      apiVersion,
+      kind: 'MedusaConfiguration',
+      metadata: { name },
+      spec: {
+        purgeBackups,
+        storageProperties: {
+          storageProvider: 's3_compatible',
+          bucketName: 'b',
+          host: '127.0.0.1',
+          port: 19000,
+          secure: false,
+          storageSecretRef: { name: 's' },
+        },
+      },
+    });
+
+  it('creates one for each bound datacenter unless purgeBackups is false', async () => {
+    await apps.createNamespacedStatefulSet({
+      namespace: ns.name,
+      body: cassandraStatefulSet('dc-nopurge', {
+        replicas: 1,
+        annotations: { [configurationAnnotation]: 'keep-all' },
+      }),
+    });
+    await configuration('minio', true);
+    await configuration('keep-all', false);
+    const schedule = await waitFor('purge schedule', () =>
+      findObject(kc, 'medusabackupschedules', ns.name, 'dc1-purge'),
+    );
+    expect(schedule.spec).toMatchObject({
+      cronSchedule: '0 0 * * *',
+      operationType: 'purge',
+      backupSpec: { cassandraDatacenter: 'dc1' },
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await findObject(kc, 'medusabackupschedules', ns.name, 'dc-nopurge-purge')).toBeUndefined();
+  });
+});
