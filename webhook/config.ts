@@ -52,8 +52,11 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): WebhookConfi
     strict: true,
   });
   if (values.help) return 'help';
-  const port = positiveInt('--port', values.port ?? env.WEBHOOK_PORT ?? '9443');
-  if (port > 65535) throw new Error(`--port must be at most 65535, got ${port}`);
+  const portText = values.port ?? env.WEBHOOK_PORT ?? '9443';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    throw new Error(`--port must be a port number (0-65535; 0 picks a free one), got "${portText}"`);
+  }
   const certDir = values['cert-dir'] ?? env.WEBHOOK_CERT_DIR ?? '/etc/medusa-webhook/tls';
   const kubeconfig = values.kubeconfig ?? env.KUBECONFIG;
   return {
