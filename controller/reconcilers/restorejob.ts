@@ -14,7 +14,12 @@ import { computeMapping, type BackupNodeInfo } from './restore-mapping.js';
 const plural = 'medusarestorejobs';
 export const restoreContainer = 'medusa-restore';
 /** Env the restore init container reads; set on the pod template for the restore, removed after a failure. */
-export const restoreEnv = { key: 'RESTORE_KEY', backup: 'BACKUP_NAME', job: 'RESTORE_JOB' } as const;
+export const restoreEnv = {
+  key: 'RESTORE_KEY',
+  backup: 'BACKUP_NAME',
+  mapping: 'RESTORE_MAPPING',
+  job: 'RESTORE_JOB',
+} as const;
 /** Replica count of a plain StatefulSet before the restore stopped it. */
 export const replicasAnnotation = 'medusa.k8ssandra.io/replicas-before-restore';
 
@@ -82,7 +87,12 @@ export async function reconcileRestoreJob(ctx: Context, namespace: string, name:
     await stopDatacenter(ctx, dc);
     const running = await podsOf(ctx, dc);
     if (running.length > 0) return { requeueAfterMs: ctx.timings.pollMs };
-    await configureRestore(ctx, dc, { key: String(status.restoreKey), backup: backupName, job: name });
+    await configureRestore(ctx, dc, {
+      key: String(status.restoreKey),
+      backup: backupName,
+      mapping: JSON.stringify(status.restoreMapping),
+      job: name,
+    });
     await update({ datacenterStopped: kubeTime(now) });
     await ctx.events.event(
       job,
@@ -286,7 +296,7 @@ const patchCassDc = (ctx: Context, dc: Datacenter, patch: Record<string, unknown
 async function configureRestore(
   ctx: Context,
   dc: Datacenter,
-  restore: { key: string; backup: string; job: string } | undefined,
+  restore: { key: string; backup: string; mapping: string; job: string } | undefined,
 ): Promise<void> {
   const ours = new Set<string>(Object.values(restoreEnv));
   const withEnv = (env: k8s.V1EnvVar[] | undefined): k8s.V1EnvVar[] => [
@@ -295,6 +305,7 @@ async function configureRestore(
       ? [
           { name: restoreEnv.key, value: restore.key },
           { name: restoreEnv.backup, value: restore.backup },
+          { name: restoreEnv.mapping, value: restore.mapping },
           { name: restoreEnv.job, value: restore.job },
         ]
       : []),

@@ -346,6 +346,8 @@ describe('MedusaRestoreJob', () => {
       BACKUP_NAME: 'b-ok',
       RESTORE_JOB: 'r-fails',
     });
+    // k8ssandra's contract with the init container: the mapping as JSON.
+    expect(JSON.parse(String((await restoreEnv()).RESTORE_MAPPING))).toEqual(stopped.status?.restoreMapping);
     expect((await apps.readNamespacedStatefulSet({ name: 'dc2', namespace: ns.name })).spec?.replicas).toBe(
       3,
     );
