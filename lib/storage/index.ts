@@ -6,7 +6,7 @@ export * from './config.js';
 export * from './driver.js';
 export * from './sizes.js';
 export * from './hashing.js';
-export { Storage, createBackend, type StorageHooks } from './storage.js';
+export { Storage, createBackend, type DownloadedFile, type StorageHooks } from './storage.js';
 export { LocalBackend } from './drivers/local.js';
 export {
   S3Backend,
@@ -24,3 +24,45 @@ export { parseGcsKeyFile, readGcsKeyFile, type GcsServiceAccount } from './crede
 export { Bandwidth, throttled } from './transfer/throttle.js';
 export { backoffDelay, isTransient, withRetry, type RetryPolicy } from './transfer/retry.js';
 export { Limiter, mapLimited } from './transfer/limiter.js';
+export {
+  BackupRepository,
+  type RepositoryOptions,
+  type StartNodeBackup,
+  type VerifyProblem,
+  type OrphanCleanup,
+} from './repository/repository.js';
+export {
+  NodeBackupWriter,
+  type BackupMode,
+  type NodeBackupSpec,
+  type UploadSummary,
+} from './repository/writer.js';
+export { BucketLayout, type MetaFile } from './repository/layout.js';
+export { clusterBackupFrom, type ClusterBackup } from './repository/cluster.js';
+export {
+  nodeBackupsFromIndex,
+  parseIndexKey,
+  type IndexedNodeBackup,
+  type IndexFileKind,
+} from './repository/index-listing.js';
+export {
+  parseManifest,
+  serializeManifest,
+  serializeServerVersion,
+  manifestTotals,
+  type Manifest,
+  type ManifestObject,
+  type ManifestSection,
+  type ServerVersion,
+} from './repository/manifest.js';
+export { parseTokenMap, serializeTokenMap, type TokenMap, type TokenMapHost } from './repository/tokenmap.js';
+export { dumpsPython, parseExact, type PyJson } from './repository/pyjson.js';
+export {
+  INDEX_WORDS,
+  InvalidNameError,
+  assertNoPrefixCollision,
+  validateBackupName,
+  validateFqdn,
+  validatePrefix,
+} from './repository/names.js';
+export { snapshotTables, type SnapshotFile, type SnapshotTable } from './repository/snapshot-files.js';

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isS3, resolveConfig, type ResolvedStorageConfig, type StorageConfig } from './config.js';
 import type { ByteRange, ObjectInfo, SourceFactory, StorageBackend } from './driver.js';
@@ -20,6 +20,12 @@ export async function createBackend(config: ResolvedStorageConfig): Promise<Stor
   if (config.provider === 'google_storage') return GcsBackend.create(config);
   if (isS3(config.provider)) return S3Backend.create(config);
   throw new Error(`unsupported storage provider ${config.provider}`);
+}
+
+/** A downloaded file: its size and the hex MD5 of the bytes written. */
+export interface DownloadedFile {
+  size: number;
+  md5: string;
 }
 
 export interface StorageHooks {
@@ -98,19 +104,27 @@ export class Storage {
    * Downloads to `path` through a temporary file; a failed attempt restarts from scratch so the
    * destination is never left truncated. Counts against concurrentTransfers.
    */
-  downloadFile(key: string, path: string): Promise<number> {
+  downloadFile(key: string, path: string): Promise<DownloadedFile> {
     return this.transfers.run(() =>
       this.attempt(async () => {
         await mkdir(dirname(path), { recursive: true });
         const temporary = `${path}.${randomUUID()}.download`;
+        const md5 = createHash('md5');
+        const hashing = new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            md5.update(chunk);
+            callback(null, chunk);
+          },
+        });
         try {
-          await pipeline(this.throttle(await this.backend.getStream(key)), createWriteStream(temporary));
+          const body = this.throttle(await this.backend.getStream(key));
+          await pipeline(body, hashing, createWriteStream(temporary));
           await rename(temporary, path);
         } catch (error) {
           await rm(temporary, { force: true });
           throw error;
         }
-        return (await stat(path)).size;
+        return { size: (await stat(path)).size, md5: md5.digest('hex') };
       }),
     );
   }

@@ -239,7 +239,10 @@ describe.each(backends)('storage driver on $name', (backend) => {
     const range = await collect(await storage.download('dl/file', { start: 5 * MiB - 3, end: 5 * MiB + 9 }));
     expect(range.equals(data.subarray(5 * MiB - 3, 5 * MiB + 10))).toBe(true);
     const target = join(keysDir, `dl-${randomUUID()}`);
-    expect(await storage.downloadFile('dl/file', target)).toBe(data.length);
+    expect(await storage.downloadFile('dl/file', target)).toEqual({
+      size: data.length,
+      md5: createHash('md5').update(data).digest('hex'),
+    });
     expect(readFileSync(target).equals(data)).toBe(true);
     rmSync(path);
     rmSync(target);
@@ -308,7 +311,7 @@ describe.each(backends)('storage driver on $name', (backend) => {
       const before = retries.length;
       proxy.arm('download', MiB);
       const target = join(keysDir, `reset-${randomUUID()}`);
-      expect(await proxied.downloadFile('reset/down', target)).toBe(data.length);
+      expect((await proxied.downloadFile('reset/down', target)).size).toBe(data.length);
       expect(proxy.resets).toBe(2);
       expect(retries.length).toBe(before + 1);
       expect(readFileSync(target).equals(data)).toBe(true);
