@@ -1,0 +1,82 @@
+// The harness as a process, for demos and manual runs against the test bed:
+//   npx tsx test/harness/cli.ts --namespace demo --cluster-hosts 1,2,3 [--cassandra-cluster-name ring3]
+// Runs the cass-operator stand-in and the kubelet stand-in for one namespace until SIGTERM/SIGINT,
+// then stops every process it started (nodes that were already running are left running).
+import * as k8s from '@kubernetes/client-node';
+import { parseArgs } from 'node:util';
+import { createLogger } from '../../lib/log.js';
+import { CassandraCluster } from '../bed/cassandra.js';
+import { kubeconfigPath } from '../bed/kube.js';
+import { startCassOperator, type CassOperator } from './cass-operator/operator.js';
+import { startKubelet } from './kubelet/kubelet.js';
+import { nodeChooser, rackAwareChooser } from './kubelet/node-binding.js';
+
+const usage = `usage: tsx test/harness/cli.ts --namespace NS --cluster-hosts 1,2,3 [options]
+  --namespace NS                 namespace to serve (created when missing)
+  --cluster-hosts 1,2,3          last octets of the Cassandra nodes (127.0.0.x), node i runs ordinal i
+  --cassandra-cluster-name NAME  test cluster name (folder under .testbed/cassandra; default harness-NS)
+  --statefulsets a,b             only run the pods of these StatefulSets (default: every pod)
+  --no-cass-operator             do not run the cass-operator stand-in
+  --kubeconfig PATH              default: the test bed's admin kubeconfig`;
+
+const { values } = parseArgs({
+  options: {
+    namespace: { type: 'string' },
+    'cluster-hosts': { type: 'string' },
+    'cassandra-cluster-name': { type: 'string' },
+    statefulsets: { type: 'string' },
+    'no-cass-operator': { type: 'boolean', default: false },
+    kubeconfig: { type: 'string', default: kubeconfigPath },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+const hosts = (values['cluster-hosts'] ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((h) => Number(h.trim()));
+if (values.help || !values.namespace || hosts.length === 0 || hosts.some((h) => !Number.isInteger(h))) {
+  console.error(usage);
+  process.exit(values.help ? 0 : 2);
+}
+const namespace = values.namespace;
+const logger = createLogger('harness');
+const kubeConfig = new k8s.KubeConfig();
+kubeConfig.loadFromFile(values.kubeconfig);
+const cluster = new CassandraCluster({
+  name: values['cassandra-cluster-name'] ?? `harness-${namespace}`,
+  hosts,
+});
+
+const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+await core.createNamespace({ body: { metadata: { name: namespace } } }).catch((error: unknown) => {
+  if ((error as { code?: number }).code !== 409) throw error;
+});
+
+let operator: CassOperator | undefined;
+if (!values['no-cass-operator']) operator = await startCassOperator({ kubeConfig, namespace, logger });
+const racksOf = (dc: string) => operator?.racksOf(dc);
+const kubelet = await startKubelet({
+  kubeConfig,
+  namespace,
+  cluster,
+  logger,
+  nodeFor: rackAwareChooser(cluster, racksOf, nodeChooser(cluster)),
+  ...(values.statefulsets ? { statefulSets: values.statefulsets.split(',') } : {}),
+});
+logger.info('harness running; SIGTERM or Ctrl-C stops it', {
+  cluster: cluster.name,
+  nodes: cluster.contactPoints,
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info('stopping', { signal });
+  await kubelet.stop();
+  await operator?.stop();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
