@@ -1003,12 +1003,12 @@ describe('validation: invalid objects are refused with the field at fault', () =
       res.dc,
       datacenter('dc2', 'demo', { [configurationAnnotation]: 'minio', [prefixAnnotation]: 'demo' }),
     );
-    const job = await create(
-      res.backupJob,
-      medusa('MedusaBackupJob', 'immutable', { cassandraDatacenter: 'dc2' }),
-    );
+    await create(res.backupJob, medusa('MedusaBackupJob', 'immutable', { cassandraDatacenter: 'dc2' }));
     const message = await refusal(
-      replace(res.backupJob, 'immutable', { ...job, spec: { ...job.spec, backupType: 'full' } }),
+      retryOnConflict(async () => {
+        const job = await read(res.backupJob, 'immutable');
+        return replace(res.backupJob, 'immutable', { ...job, spec: { ...job.spec, backupType: 'full' } });
+      }),
     );
     expect(message).toContain('spec');
     expect(message).toContain('immutable');
@@ -1020,13 +1020,16 @@ describe('validation: invalid objects are refused with the field at fault', () =
       medusa('MedusaConfiguration', 'team', { storageProperties: { ...storage, prefix: 'team' } }),
     );
     await create(res.dc, datacenter('dc-team', 'team', { [configurationAnnotation]: 'team' }));
-    const stored = await read(res.config, 'team');
-    const { prefix: _prefix, ...withoutPrefix } = (stored.spec?.storageProperties ?? {}) as Record<
-      string,
-      unknown
-    >;
     const message = await refusal(
-      replace(res.config, 'team', { ...stored, spec: { ...stored.spec, storageProperties: withoutPrefix } }),
+      retryOnConflict(async () => {
+        const stored = await read(res.config, 'team');
+        const properties = { ...(stored.spec?.storageProperties as Record<string, unknown>) };
+        delete properties.prefix;
+        return replace(res.config, 'team', {
+          ...stored,
+          spec: { ...stored.spec, storageProperties: properties },
+        });
+      }),
     );
     expect(message).toContain(
       `spec.storageProperties.prefix: is required: CassandraDatacenter dc-team is bound to this configuration without a ${prefixAnnotation} annotation`,
