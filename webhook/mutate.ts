@@ -3,12 +3,32 @@ import fastJsonPatch from 'fast-json-patch';
 import { isDeepStrictEqual } from 'node:util';
 import type { AdmissionOutcome, AdmissionRequest } from './admission/review.js';
 import { findBinding, managementApiSecretOf, resolveConfiguration } from './binding.js';
-import type { ClusterReader } from './cluster.js';
-import { planInjection } from './inject/plan.js';
+import type { MedusaConfigurationSpec } from '../crds/index.js';
+import type { ClusterReader, KubeObject } from './cluster.js';
+import { planInjection, type InjectionPlan } from './inject/plan.js';
 import { statefulSetShapeProblem } from './inject/shape.js';
 import { InjectionError, injectMedusa } from './inject/statefulset.js';
 
 const { compare } = fastJsonPatch;
+
+/** The injection plan; a configuration that cannot be rendered is the binding's fault, not a bug. */
+function planFor(
+  spec: MedusaConfigurationSpec,
+  prefix: string,
+  cluster: string,
+  configuration: string,
+  datacenter: KubeObject | undefined,
+): InjectionPlan {
+  const managementApiSecret = managementApiSecretOf(datacenter);
+  try {
+    return planInjection(spec, { cluster, prefix, ...(managementApiSecret ? { managementApiSecret } : {}) });
+  } catch (error) {
+    throw new InjectionError(
+      `MedusaConfiguration ${configuration}`,
+      error instanceof Error ? error.message : String(error),
+    );
+  }
+}
 
 /**
  * Mutating admission of StatefulSets: on creation, and on updates that change the pod template,
@@ -52,18 +72,7 @@ export async function mutateStatefulSet(
   const name = sts.metadata?.name ?? sts.metadata?.generateName ?? '';
   try {
     const { spec, prefix } = await resolveConfiguration(lookup.binding, lookup.source, namespace, reader);
-    const managementApiSecret = managementApiSecretOf(lookup.datacenter);
-    let plan;
-    try {
-      plan = planInjection(spec, {
-        cluster: lookup.cluster,
-        prefix,
-        ...(managementApiSecret ? { managementApiSecret } : {}),
-      });
-    } catch (error) {
-      const field = `MedusaConfiguration ${lookup.binding.configuration}`;
-      throw new InjectionError(field, error instanceof Error ? error.message : String(error));
-    }
+    const plan = planFor(spec, prefix, lookup.cluster, lookup.binding.configuration, lookup.datacenter);
     const injected = injectMedusa(sts, plan);
     return { allowed: true, patch: compare(object, injected as Record<string, unknown>) };
   } catch (error) {
