@@ -11,7 +11,11 @@ const io: CliIo = {
   },
 };
 
-await buildCli(hideBin(process.argv), io)
+// In the medusa-restore init container the image runs the agent with no command and MEDUSA_MODE=RESTORE.
+const args = hideBin(process.argv);
+if (args.length === 0 && process.env.MEDUSA_MODE === 'RESTORE') args.push('k8s-restore');
+
+await buildCli(args, io)
   .fail((message, error) => {
     if (error) throw error;
     process.stderr.write(`error: ${message}\n\nrun medusa-agent --help for usage\n`);

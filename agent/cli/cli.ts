@@ -6,6 +6,7 @@ import { CassandraYamlError } from '../cassandra/cassandra-yaml.js';
 import type { ConfigOverrides } from '../config/environment.js';
 import { ConfigError } from '../config/medusa-ini.js';
 import { IniSyntaxError } from '../config/ini.js';
+import { restoreFromEnvironment } from '../restore/k8s-restore.js';
 import { parseNodeConfigs, runBackupCluster, runRestoreCluster } from './cluster-commands.js';
 import { cliLogger, NodeContext } from './context.js';
 import {
@@ -309,6 +310,16 @@ export function buildCli(args: string[], io: CliIo): Argv {
               `${stats.objectsPurged} objects, ${humanizeBytes(stats.bytesPurged)}; ` +
               `${stats.objectsWithinGracePeriod} orphaned objects kept within the grace period\n`,
           );
+        }),
+    )
+    .command(
+      'k8s-restore',
+      'Init-container restore from BACKUP_NAME, RESTORE_KEY, RESTORE_MAPPING and POD_NAME (MEDUSA_MODE=RESTORE)',
+      (y) => y,
+      (argv) =>
+        run(argv as unknown as GlobalArgs, io, async (ctx) => {
+          const outcome = await restoreFromEnvironment(ctx, process.env, ctx.log);
+          io.out(`${outcome.message}\n`);
         }),
     )
     .demandCommand(1, 'name a command')

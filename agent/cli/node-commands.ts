@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { humanizeBytes } from '../../lib/units.js';
 import { backupNode, type BackupMode, type BackupNodeResult } from '../backup/backup-node.js';
-import { formatProgress } from '../backup/progress.js';
+import { formatProgress, type Progress } from '../backup/progress.js';
 import type { TableFilter } from '../backup/snapshot-files.js';
 import { cqlAddress } from '../cassandra/cassandra-yaml.js';
 import { purge, type PurgeStats } from '../purge/purge.js';
@@ -29,6 +29,8 @@ export interface BackupArgs {
   filter: TableFilter;
   keepSnapshot: boolean;
   md5Checks: boolean;
+  /** Where progress goes besides the log (the sidecar reports it on the job). */
+  onProgress?: (progress: Progress) => void;
 }
 
 /** Medusa's default backup name: local time as %Y%m%d%H%M. */
@@ -56,7 +58,10 @@ export async function runBackup(ctx: NodeContext, args: BackupArgs): Promise<Bac
     keepSnapshot: args.keepSnapshot,
     localStorageDir: storage.storageProvider === 'local' ? storage.basePath : undefined,
     logger: ctx.log,
-    onProgress: (progress) => ctx.log.info(`progress: ${formatProgress(progress)}`, { ...progress }),
+    onProgress: (progress) => {
+      ctx.log.info(`progress: ${formatProgress(progress)}`, { ...progress });
+      args.onProgress?.(progress);
+    },
   });
 }
 
@@ -160,7 +165,10 @@ export async function runRestoreNode(
     restoreKey: args.restoreKey,
     mustBeStopped: [{ host: cqlAddress(yaml), port: yaml.nativePort }],
     logger: ctx.log,
-    onProgress: (progress) => ctx.log.info(`progress: ${formatProgress(progress)}`, { ...progress }),
+    onProgress: (progress) => {
+      ctx.log.info(`progress: ${formatProgress(progress)}`, { ...progress });
+      args.onProgress?.(progress);
+    },
   });
   if (manage && start) await startCassandra(ctx);
   return result;

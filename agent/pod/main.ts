@@ -1,0 +1,24 @@
+// Entry of the in-pod modes: `medusa-agent sidecar` and `medusa-agent restore`.
+import { createLogger } from '../../lib/log.js';
+import { loadPodContext, podIdentity, podKubeConfig } from './context.js';
+import { runRestoreInit } from './restore-init.js';
+import { runSidecar } from './sidecar.js';
+
+export async function runPodMode(
+  mode: 'sidecar' | 'restore',
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const me = podIdentity(env);
+  const log = createLogger(mode === 'sidecar' ? 'medusa' : 'medusa-restore').child({ pod: me.pod });
+  const kc = podKubeConfig();
+  const ctx = await loadPodContext(env, log);
+  try {
+    if (mode === 'restore') return await runRestoreInit(kc, ctx, me, env, log);
+    const stop = new AbortController();
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort());
+    await runSidecar({ kc, ctx, me, log, signal: stop.signal });
+    return 0;
+  } finally {
+    await ctx.close();
+  }
+}

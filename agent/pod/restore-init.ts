@@ -1,0 +1,50 @@
+// The `medusa-restore` init container: restores this pod's node from the backup named by the
+// restore the controller configured (k8ssandra's RESTORE_KEY, BACKUP_NAME, RESTORE_MAPPING), and
+// reports on the MedusaRestoreJob (RESTORE_JOB). Without a restore key it does nothing.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from '../../lib/log.js';
+import type { NodeContext } from '../cli/context.js';
+import { restoreFromEnvironment } from '../restore/k8s-restore.js';
+import type { PodIdentity } from './context.js';
+import { createReporter } from './reporter.js';
+
+/** Resolves with the process exit code: non-zero keeps Cassandra from starting on bad data. */
+export async function runRestoreInit(
+  kc: KubeConfig,
+  ctx: NodeContext,
+  me: PodIdentity,
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+): Promise<number> {
+  if (!env.RESTORE_KEY || !env.BACKUP_NAME) {
+    log.info('no restore configured; Cassandra starts with its own data');
+    return 0;
+  }
+  const reporter = env.RESTORE_JOB
+    ? createReporter(
+        kc,
+        { kind: 'MedusaRestoreJob', namespace: me.namespace, name: env.RESTORE_JOB, node: me.pod },
+        log,
+      )
+    : undefined;
+  try {
+    const outcome = await restoreFromEnvironment(ctx, env, log);
+    log.info(outcome.message, { restored: outcome.restored });
+    await reporter?.finish({
+      phase: 'Succeeded',
+      ...(outcome.result
+        ? {
+            filesDone: outcome.result.files,
+            filesTotal: outcome.result.files,
+            bytesDone: outcome.result.bytes,
+            bytesTotal: outcome.result.bytes,
+          }
+        : {}),
+    });
+    return 0;
+  } catch (error) {
+    log.error('restore failed', { error });
+    await reporter?.finish({ phase: 'Failed', lastError: (error as Error).message.slice(0, 4000) });
+    return 1;
+  }
+}

@@ -1,0 +1,148 @@
+// What the sidecar does for one job or task on its node, reporting as it goes.
+import type { KubeConfig } from '@kubernetes/client-node';
+import {
+  createObject,
+  deleteObject,
+  listObjects,
+  patchStatus,
+  type MedusaObject,
+} from '../../lib/medusa-api.js';
+import type { NodeProgressReport } from '../../lib/node-report.js';
+import { humanizeBytes } from '../../lib/units.js';
+import type { NodeContext } from '../cli/context.js';
+import { runBackup } from '../cli/node-commands.js';
+import { purge } from '../purge/purge.js';
+import { verifyBackup } from '../verify/verify.js';
+import type { Reporter } from './reporter.js';
+
+type Final = Omit<NodeProgressReport, 'node'>;
+
+/** Backs this node up as the job asks; resolves with the final report (node identity included). */
+export async function backupWork(ctx: NodeContext, job: MedusaObject, reporter: Reporter): Promise<Final> {
+  const filter = job.spec?.filter as { include?: string[]; exclude?: string[] } | undefined;
+  const result = await runBackup(ctx, {
+    backupName: job.metadata.name,
+    mode: job.spec?.backupType === 'full' ? 'full' : 'differential',
+    filter: filter ?? {},
+    keepSnapshot: false,
+    md5Checks: false,
+    onProgress: (p) =>
+      reporter.update({
+        phase: 'Running',
+        bytesDone: p.bytesDone,
+        bytesTotal: p.bytesTotal,
+        filesDone: p.filesDone,
+        filesTotal: p.filesTotal,
+        bytesPerSecond: Math.round(p.rate),
+        ...(p.etaMs !== undefined ? { etaSeconds: Math.ceil(p.etaMs / 1000) } : {}),
+      }),
+  });
+  const tokenMap = await (await ctx.cql()).tokenMap();
+  const me = tokenMap[ctx.fqdn];
+  return {
+    phase: 'Succeeded',
+    bytesDone: result.bytes,
+    bytesTotal: result.bytes,
+    filesDone: result.files,
+    filesTotal: result.files,
+    host: ctx.fqdn,
+    ...(me ? { datacenter: me.dc, rack: me.rack, tokens: me.tokens.map((t) => BigInt(t)) } : {}),
+  };
+}
+
+export async function purgeWork(ctx: NodeContext): Promise<Final> {
+  const { storage } = ctx.config;
+  const stats = await purge({
+    catalog: ctx.catalog(),
+    fqdn: ctx.fqdn,
+    maxBackupAge: storage.maxBackupAge ?? 0,
+    maxBackupCount: storage.maxBackupCount ?? 0,
+    backupGracePeriodInDays: storage.backupGracePeriodInDays ?? 10,
+    logger: ctx.log,
+  });
+  return {
+    phase: 'Succeeded',
+    nbBackupsPurged: stats.backupsPurged.length,
+    nbObjectsPurged: stats.objectsPurged,
+    totalPurgedSize: stats.bytesPurged,
+    totalObjectsWithinGcGrace: stats.objectsWithinGracePeriod,
+  };
+}
+
+/** Verifies the named backup (or every backup); a problem fails the node with the list of them. */
+export async function verifyWork(ctx: NodeContext, task: MedusaObject): Promise<Final> {
+  const catalog = ctx.catalog();
+  const names = task.spec?.backupName
+    ? [String(task.spec.backupName)]
+    : (await catalog.clusterBackups()).map((b) => b.name);
+  const errors: string[] = [];
+  let checked = 0;
+  for (const name of names) {
+    const result = await verifyBackup(catalog, name, ctx.config.checks.enableMd5Checks);
+    checked += result.objectsChecked;
+    errors.push(...result.errors.map((e) => `${name}: ${e}`));
+  }
+  if (errors.length) {
+    return {
+      phase: 'Failed',
+      filesDone: checked,
+      lastError: `${errors.length} problem(s): ${errors.slice(0, 20).join('; ')}`.slice(0, 4000),
+    };
+  }
+  return { phase: 'Succeeded', filesDone: checked, filesTotal: checked };
+}
+
+/**
+ * Makes the MedusaBackups of the task's datacenter match the complete backups in storage: creates
+ * the missing ones, deletes those whose backup is gone.
+ */
+export async function syncWork(ctx: NodeContext, kc: KubeConfig, task: MedusaObject): Promise<Final> {
+  const namespace = task.metadata.namespace ?? '';
+  const datacenter = String(task.spec?.cassandraDatacenter ?? '');
+  const catalog = ctx.catalog();
+  const remote = (await catalog.clusterBackups()).filter((b) => b.complete);
+  const local = (await listObjects(kc, 'medusabackups', namespace)).filter(
+    (b) => b.spec?.cassandraDatacenter === datacenter,
+  );
+  const remoteNames = new Set(remote.map((b) => b.name));
+  let created = 0;
+  let deleted = 0;
+  for (const backup of remote) {
+    if (local.some((b) => b.metadata.name === backup.name)) continue;
+    const totals = await catalog.totals(backup);
+    await createObject(kc, 'medusabackups', namespace, {
+      apiVersion: 'medusa.k8ssandra.io/v1alpha1',
+      kind: 'MedusaBackup',
+      metadata: { name: backup.name, namespace, labels: { 'medusa.k8ssandra.io/synced': 'true' } },
+      spec: { cassandraDatacenter: datacenter, backupType: backup.differential ? 'differential' : 'full' },
+    });
+    const iso = (epoch: number | undefined) =>
+      epoch ? new Date(epoch * 1000).toISOString().replace(/\.\d+Z$/, 'Z') : undefined;
+    await patchStatus(kc, 'medusabackups', namespace, backup.name, {
+      startTime: iso(backup.started),
+      finishTime: iso(backup.finished),
+      totalNodes: Object.keys(backup.tokenMap).length,
+      finishedNodes: backup.completedNodes.length,
+      nodes: Object.entries(backup.tokenMap).map(([host, entry]) => ({
+        host,
+        tokens: entry.tokens.map((t) => BigInt(t)),
+        datacenter: entry.dc,
+        rack: entry.rack,
+      })),
+      totalFiles: totals.objects,
+      totalSize: humanizeBytes(totals.size),
+      status: 'SUCCESS',
+    });
+    created++;
+  }
+  for (const backup of local) {
+    if (remoteNames.has(backup.metadata.name)) continue;
+    // Only backups that finished: a running job's backup is not in storage as complete yet.
+    if (backup.status?.status === 'SUCCESS' || backup.metadata.labels?.['medusa.k8ssandra.io/synced']) {
+      await deleteObject(kc, 'medusabackups', namespace, backup.metadata.name);
+      deleted++;
+    }
+  }
+  ctx.log.info('sync done', { datacenter, created, deleted, remote: remote.length });
+  return { phase: 'Succeeded', filesDone: created + deleted };
+}

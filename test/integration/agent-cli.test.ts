@@ -1,0 +1,301 @@
+import { Client } from 'cassandra-driver';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CassandraCluster } from '../bed/cassandra.js';
+import { artefacts, repoRoot, runDir } from '../bed/paths.js';
+import { localStorageDir } from '../bed/stores.js';
+
+// Every medusa-agent command against a 3-node cluster of its own (127.0.0.5-7), each node with its
+// own medusa.ini, local storage; then the backup restored onto a fresh 3-node cluster.
+const clusterA = new CassandraCluster({ name: 'agent-cli', hosts: [5, 6, 7] });
+const clusterB = new CassandraCluster({ name: 'agent-cli-fresh', hosts: [5, 6, 7] });
+const bucket = `agent-cli-${process.pid}`;
+const keyspace = 'agent_cli';
+const workDir = join(runDir, `agent-cli-${process.pid}`);
+const controlScript = join(workDir, 'cassandra-ctl.mts');
+let client: Client | undefined;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs medusa-agent (the TypeScript entry, through tsx) and resolves with exit code and output. */
+function agent(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(repoRoot, 'agent', 'main.ts'), '--quiet', ...args],
+      { cwd: repoRoot, timeout: 600_000, maxBuffer: 32 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** medusa.ini of one node; stop_cmd/start_cmd drive the test bed's JVM for that node. */
+function writeConfig(cluster: CassandraCluster, index: number, extra = ''): string {
+  const node = cluster.nodes[index]!;
+  const ctl = `${process.execPath} --import tsx ${controlScript} ${cluster.name} ${cluster.nodes.map((n) => n.host).join(',')} ${index}`;
+  const path = join(workDir, `${cluster.name}-${node.address}${extra ? '-extra' : ''}.ini`);
+  writeFileSync(
+    path,
+    `[cassandra]
+config_file = ${node.configFile}
+nodetool_executable = ${artefacts.nodetool}
+nodetool_host = 127.0.0.1
+nodetool_port = ${node.jmxPort}
+resolve_ip_addresses = False
+use_sudo = False
+stop_cmd = ${ctl} stop
+start_cmd = ${ctl} start
+
+[storage]
+storage_provider = local
+base_path = ${localStorageDir}
+bucket_name = ${bucket}
+prefix = cli
+fqdn = ${node.address}
+use_sudo_for_restore = False
+concurrent_transfers = 4
+${extra}`,
+  );
+  return path;
+}
+
+const nodeConfigs = (cluster: CassandraCluster) =>
+  cluster.nodes.flatMap((node, i) => ['--node-config', `${node.address}=${writeConfig(cluster, i)}`]);
+
+async function connect(cluster: CassandraCluster): Promise<Client> {
+  await client?.shutdown().catch(() => undefined);
+  client = new Client({ contactPoints: cluster.contactPoints, localDataCenter: cluster.datacenter });
+  await client.connect();
+  return client;
+}
+
+async function insert(from: number, to: number): Promise<void> {
+  for (let id = from; id < to; id++) {
+    await client!.execute(`INSERT INTO ${keyspace}.rows (id, value) VALUES (?, ?)`, [id, `v${id}`], {
+      prepare: true,
+      consistency: 5, // ALL: every replica has every row before the snapshot
+    });
+  }
+}
+
+async function ids(): Promise<number[]> {
+  const result = await client!.execute(`SELECT id FROM ${keyspace}.rows`, [], { consistency: 5 });
+  return result.rows.map((row) => row.id as number).sort((a, b) => a - b);
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+describe('medusa-agent CLI on a 3-node cluster', () => {
+  beforeAll(async () => {
+    mkdirSync(workDir, { recursive: true });
+    mkdirSync(localStorageDir, { recursive: true });
+    writeFileSync(
+      controlScript,
+      `import { CassandraCluster } from ${JSON.stringify(join(repoRoot, 'test', 'bed', 'cassandra.ts'))};
+const [name, hosts, index, action] = process.argv.slice(2);
+const node = new CassandraCluster({ name, hosts: hosts.split(',').map(Number) }).nodes[Number(index)];
+if (action === 'stop') await node.stop(); else node.start();
+`,
+    );
+    await clusterA.start();
+    await connect(clusterA);
+    await client!.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+    await client!.execute(
+      `CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 2}`,
+    );
+    await client!.execute(`CREATE TABLE ${keyspace}.rows (id int PRIMARY KEY, value text)`);
+    await insert(0, 60);
+  });
+
+  afterAll(async () => {
+    await client?.shutdown().catch(() => undefined);
+    await clusterA.stop();
+    await clusterB.stop();
+    rmSync(join(localStorageDir, bucket), { recursive: true, force: true });
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  const seedConfig = () => writeConfig(clusterA, 0);
+
+  it('backup-cluster backs up every node; list-backups, status and verify report it', async () => {
+    const backup = await agent(
+      '--config-file',
+      seedConfig(),
+      'backup-cluster',
+      '--backup-name',
+      'c1',
+      '--mode',
+      'full',
+      ...nodeConfigs(clusterA),
+    );
+    expect(backup.stderr).toBe('');
+    expect(backup.code).toBe(0);
+    expect(backup.stdout.trim().split('\n')).toHaveLength(3);
+    for (const node of clusterA.nodes)
+      expect(backup.stdout).toMatch(
+        new RegExp(`Backup c1 of ${node.address.replace(/\./g, '\\.')} finished \\(full\\)`),
+      );
+
+    const listed = await agent('--config-file', seedConfig(), 'list-backups');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(
+      /^c1 \(started: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d, finished: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\)\n$/,
+    );
+    const json = JSON.parse(
+      (await agent('--config-file', seedConfig(), 'list-backups', '-o', 'json')).stdout,
+    ) as Record<string, unknown>[];
+    expect(json[0]).toMatchObject({ name: 'c1', backup_type: 'full', completed_nodes: 3, missing_nodes: 0 });
+
+    const status = await agent('--config-file', seedConfig(), 'status', '--backup-name', 'c1');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('- 3 nodes completed, 0 nodes incomplete, 0 nodes missing');
+    const unknown = await agent('--config-file', seedConfig(), 'status', '--backup-name', 'nope');
+    expect(unknown).toMatchObject({ code: 1, stderr: 'error: No such backup: nope\n' });
+
+    const verify = await agent(
+      '--config-file',
+      seedConfig(),
+      'verify',
+      '--backup-name',
+      'c1',
+      '--enable-md5-checks',
+    );
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toMatch(/- Completed: OK, \d+ files checked/);
+
+    // The real cassandra-medusa reads the same bucket and agrees.
+    const medusa = await new Promise<string>((resolve, reject) =>
+      execFile(artefacts.medusa, ['--config-file', seedConfig(), 'list-backups'], (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      ),
+    );
+    expect(medusa).toMatch(/^c1 \(started: .*, finished: \d{4}-/);
+  });
+
+  it('verify fails with exit 1 and names a missing file', async () => {
+    const manifest = JSON.parse(
+      readFileSync(join(localStorageDir, bucket, `cli/127.0.0.6/c1/meta/manifest.json`), 'utf8'),
+    ) as {
+      keyspace: string;
+      objects: { path: string }[];
+    }[];
+    const victim = manifest.flatMap((s) => s.objects).find((o) => o.path.endsWith('-Data.db'))!.path;
+    const path = join(localStorageDir, bucket, victim);
+    const saved = readFileSync(path);
+    rmSync(path);
+    try {
+      const verify = await agent('--config-file', seedConfig(), 'verify', '--backup-name', 'c1');
+      expect(verify.code).toBe(1);
+      expect(verify.stdout).toContain(`${victim}: missing from storage`);
+      expect(verify.stdout).toContain('- Manifest validation failed: 1 problems');
+    } finally {
+      writeFileSync(path, saved);
+    }
+  });
+
+  it('backup (one node) makes an incomplete cluster backup, shown as such', async () => {
+    const one = await agent(
+      '--config-file',
+      seedConfig(),
+      'backup',
+      '--backup-name',
+      'n1',
+      '--mode',
+      'differential',
+    );
+    expect(one.code).toBe(0);
+    expect(one.stdout).toMatch(/^Backup n1 of 127\.0\.0\.5 finished \(differential\)/);
+    const listed = await agent('--config-file', seedConfig(), 'list-backups');
+    expect(listed.stdout).toContain('n1 (started: ');
+    expect(listed.stdout).toContain('finished: Incomplete [1 of 3 nodes finished])');
+    const verify = await agent('--config-file', seedConfig(), 'verify', '--backup-name', 'n1');
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toContain('node 127.0.0.6 has no backup');
+    const again = await agent('--config-file', seedConfig(), 'backup', '--backup-name', 'n1');
+    expect(again).toMatchObject({ code: 1, stderr: 'error: backup n1 already exists for node 127.0.0.5\n' });
+  });
+
+  it('restore-cluster in place brings back exactly the rows of the differential backup', async () => {
+    await insert(60, 90);
+    const backup = await agent(
+      '--config-file',
+      seedConfig(),
+      'backup-cluster',
+      '--backup-name',
+      'c2',
+      ...nodeConfigs(clusterA),
+    );
+    expect(backup.code).toBe(0);
+    await client!.execute(`TRUNCATE ${keyspace}.rows`);
+    await insert(500, 510);
+    await client!.shutdown();
+    client = undefined;
+
+    const restore = await agent(
+      '--config-file',
+      seedConfig(),
+      'restore-cluster',
+      '--backup-name',
+      'c2',
+      ...nodeConfigs(clusterA),
+    );
+    expect(restore.stderr).toBe('');
+    expect(restore.code).toBe(0);
+    expect(restore.stdout).toContain('Restored c2 in place:');
+    await clusterA.waitForAllUp();
+    await connect(clusterA);
+    expect(await ids()).toEqual(range(0, 90));
+  });
+
+  it('purge keeps exactly what max_backup_count says, and the kept backup still verifies', async () => {
+    const config = writeConfig(clusterA, 0, 'max_backup_count = 1\nbackup_grace_period_in_days = 0\n');
+    const purged = await agent('--config-file', config, 'purge');
+    expect(purged.code).toBe(0);
+    // Node 127.0.0.5 had c1 (full), n1 and c2 (differential): the two oldest go.
+    expect(purged.stdout).toMatch(/^Purged 2 backups \(c1, n1\), \d+ objects/);
+    expect(existsSync(join(localStorageDir, bucket, 'cli/127.0.0.5/c1'))).toBe(false);
+    expect(existsSync(join(localStorageDir, bucket, 'cli/127.0.0.5/n1'))).toBe(false);
+    expect(existsSync(join(localStorageDir, bucket, 'cli/127.0.0.6/c1'))).toBe(true);
+    const listed = await agent('--config-file', config, 'list-backups', '--show-all');
+    expect(listed.stdout).toContain('c1 (started: ');
+    expect(listed.stdout).toContain('finished: Incomplete [2 of 3 nodes finished])');
+    expect(listed.stdout).not.toContain('n1 (');
+    const verify = await agent('--config-file', config, 'verify', '--backup-name', 'c2');
+    expect(verify.code).toBe(0);
+    const again = await agent('--config-file', config, 'purge');
+    expect(again.stdout).toMatch(/^Purged 0 backups, 0 objects/);
+  });
+
+  it('restore-cluster --remote restores the 3-node backup onto a fresh 3-node cluster', async () => {
+    await client?.shutdown();
+    client = undefined;
+    await clusterA.stop();
+    await clusterB.start();
+    const restore = await agent(
+      '--config-file',
+      writeConfig(clusterB, 0),
+      'restore-cluster',
+      '--backup-name',
+      'c2',
+      '--remote',
+      ...nodeConfigs(clusterB),
+    );
+    expect(restore.stderr).toBe('');
+    expect(restore.code).toBe(0);
+    expect(restore.stdout).toContain('Restored c2 into another cluster:');
+    await clusterB.waitForAllUp();
+    await connect(clusterB);
+    expect(await ids()).toEqual(range(0, 90));
+    const name = await client!.execute('SELECT cluster_name FROM system.local');
+    expect(name.first()?.cluster_name).toBe('agent-cli-fresh');
+  });
+});
