@@ -6,7 +6,9 @@ import type { ClusterReader, KubeObject } from '../cluster.js';
 import { datacenterGroup, datacenterKind } from '../names.js';
 import { validateBinding } from './binding.js';
 import { validateConfiguration } from './configuration.js';
-import { validateBackup, validateBackupJob, validateRestoreJob, validateTask } from './jobs.js';
+import { validateBackupJob } from './backup-job.js';
+import { validateBackup, validateTask } from './schema-only.js';
+import { validateRestoreJob } from './restore-job.js';
 import { findings, isRecord, type Findings, type ValidationContext } from './result.js';
 import { validateSchedule } from './schedule.js';
 
