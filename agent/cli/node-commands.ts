@@ -165,10 +165,7 @@ export async function runRestoreNode(
     restoreKey: args.restoreKey,
     mustBeStopped: [{ host: cqlAddress(yaml), port: yaml.nativePort }],
     logger: ctx.log,
-    onProgress: (progress) => {
-      ctx.log.info(`progress: ${formatProgress(progress)}`, { ...progress });
-      args.onProgress?.(progress);
-    },
+    onProgress: (progress) => ctx.log.info(`progress: ${formatProgress(progress)}`, { ...progress }),
   });
   if (manage && start) await startCassandra(ctx);
   return result;
