@@ -6,6 +6,9 @@ import { createLogger } from '../../lib/log.js';
 import { backupNode } from '../../agent/backup/backup-node.js';
 import { CqlSession } from '../../agent/cassandra/cql.js';
 import { JolokiaControl } from '../../agent/cassandra/jolokia.js';
+import { NodeContext } from '../../agent/cli/context.js';
+import { medusaConfig } from '../../agent/config/medusa-ini.js';
+import { restoreFromEnvironment } from '../../agent/restore/k8s-restore.js';
 import { restoreNode, type RestoreNodeOptions } from '../../agent/restore/restore-node.js';
 import { LocalObjectStore } from '../../agent/storage/local-store.js';
 import { CassandraCluster } from '../bed/cassandra.js';
@@ -144,6 +147,41 @@ describe('agent restore-node (one-node cluster, local storage)', () => {
     await connect();
     expect(again).toMatchObject({ skipped: true, reason: 'restore restore-full1 already done' });
     expect(await ids()).toEqual([...range(0, 100), ...range(2000, 2005)]);
+  });
+
+  it('the medusa-restore init container restores from its environment, once', async () => {
+    await insert(3000, 3003);
+    const ctx = new NodeContext(
+      medusaConfig({
+        storage: { storageProvider: 'local', bucketName: bucket, basePath: localStorageDir, prefix, fqdn },
+        cassandra: { configFile: node.configFile },
+        kubernetes: { enabled: true },
+      }),
+      'medusa.ini',
+      quiet,
+    );
+    const env = {
+      BACKUP_NAME: 'full1',
+      RESTORE_KEY: 'k8s-key-1',
+      RESTORE_MAPPING: JSON.stringify({ in_place: true, host_map: {} }),
+      POD_NAME: 'dc1-default-sts-0',
+    };
+    expect(await restoreFromEnvironment(ctx, { POD_NAME: 'x' }, quiet)).toMatchObject({ restored: false });
+    const elsewhere = { ...env, RESTORE_MAPPING: JSON.stringify({ in_place: false, host_map: {} }) };
+    expect(await restoreFromEnvironment(ctx, elsewhere, quiet)).toEqual({
+      restored: false,
+      message: 'POD_NAME dc1-default-sts-0 not found in mapping',
+    });
+
+    await client.shutdown();
+    await cluster.stop();
+    const first = await restoreFromEnvironment(ctx, env, quiet);
+    const second = await restoreFromEnvironment(ctx, env, quiet);
+    await cluster.start({ keepData: true });
+    await connect();
+    expect(first).toMatchObject({ restored: true, message: `restored full1 from ${fqdn} (in place)` });
+    expect(second).toMatchObject({ restored: false, message: 'restore k8s-key-1 already done' });
+    expect(await ids()).toEqual(range(0, 100));
   });
 
   it('differential backups: drop the table, restore the second one, get exactly its rows', async () => {
