@@ -8,7 +8,7 @@ import { startKubelet, type Kubelet } from '../harness/kubelet/kubelet.js';
 import { nodeDataRoot } from '../harness/kubelet/volumes.js';
 import { containerLogFile } from '../harness/kubelet/container-process.js';
 import { eventually } from '../harness/poll.js';
-import { adminConfig, testNamespace } from '../support/kube.js';
+import { adminConfig, kubectl, testNamespace } from '../support/kube.js';
 
 // The kubelet stand-in running a plain StatefulSet on three real Cassandra nodes (127.0.0.8-10):
 // what a user would see with kubectl (pod phases, readiness, ordinal order, init errors) and on the
@@ -22,10 +22,12 @@ const sts = 'ring';
 const podNames = [0, 1, 2].map((i) => `${sts}-${i}`);
 let namespace: { name: string; remove: () => Promise<void> };
 let kubelet: Kubelet | undefined;
+const medusaIni = '[cassandra]\nuse_sudo = false\n\n[storage]\nkey_file = /etc/medusa-secrets/credentials\n';
 
 function statefulSet(): k8s.V1StatefulSet {
   const labels = { app: sts };
   const dataMount = { name: 'server-data', mountPath: '/var/lib/cassandra' };
+  const configMount = { name: 'server-config', mountPath: '/etc/cassandra' };
   return {
     metadata: { name: sts, labels },
     spec: {
@@ -43,21 +45,33 @@ function statefulSet(): k8s.V1StatefulSet {
               command: ['sh', '-c'],
               args: [
                 // Fails until the test allows it; then leaves evidence of its env and mounts.
-                'test -f /var/lib/cassandra/allow-init || exit 3; echo $POD_NAME > /var/lib/cassandra/marker; echo $(GREETING) $CQL_USERNAME > /var/lib/cassandra/init-env; cp /etc/podinfo/labels /var/lib/cassandra/init-labels',
+                [
+                  'test -f /var/lib/cassandra/allow-init || exit 3',
+                  'echo $POD_NAME > /var/lib/cassandra/marker',
+                  'echo $(GREETING) $CQL_USERNAME > /var/lib/cassandra/init-env',
+                  'cp /etc/podinfo/labels /var/lib/cassandra/init-labels',
+                  'printf %s "$MEDUSA_INI" > /var/lib/cassandra/medusa.ini',
+                ].join('; '),
               ],
               env: [
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'GREETING', value: 'hello' },
+                { name: 'MEDUSA_INI', value: medusaIni },
                 {
                   name: 'CQL_USERNAME',
                   valueFrom: { secretKeyRef: { name: 'ring-cql', key: 'username' } },
                 },
               ],
-              volumeMounts: [dataMount, { name: 'podinfo', mountPath: '/etc/podinfo' }],
+              volumeMounts: [
+                dataMount,
+                configMount,
+                { name: 'podinfo', mountPath: '/etc/podinfo' },
+                { name: 'medusa-secrets', mountPath: '/etc/medusa-secrets', readOnly: true },
+              ],
             },
           ],
           containers: [
-            { name: 'cassandra', image: 'cassandra:5.0', volumeMounts: [dataMount] },
+            { name: 'cassandra', image: 'cassandra:5.0', volumeMounts: [dataMount, configMount] },
             {
               name: 'heartbeat',
               image: 'busybox',
@@ -71,6 +85,8 @@ function statefulSet(): k8s.V1StatefulSet {
             },
           ],
           volumes: [
+            { name: 'server-config', emptyDir: {} },
+            { name: 'medusa-secrets', secret: { secretName: 'ring-storage' } },
             {
               name: 'podinfo',
               downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] },
@@ -122,6 +138,13 @@ describe('kubelet stand-in: a plain StatefulSet on real Cassandra nodes', () => 
       namespace: namespace.name,
       body: { metadata: { name: 'ring-cql' }, stringData: { username: 'ring-user', password: 'pw' } },
     });
+    await core.createNamespacedSecret({
+      namespace: namespace.name,
+      body: {
+        metadata: { name: 'ring-storage' },
+        stringData: { credentials: '[default]\naws_access_key_id = k\n' },
+      },
+    });
     kubelet = await startKubelet({
       kubeConfig: kc,
       namespace: namespace.name,
@@ -139,15 +162,22 @@ describe('kubelet stand-in: a plain StatefulSet on real Cassandra nodes', () => 
   });
 
   it('reports a failing init container as Init:Error, then Init:CrashLoopBackOff, and retries it', async () => {
-    const crashLooping = await eventually(
-      'ring-0 in CrashLoopBackOff',
+    // What `kubectl get pod` shows in its STATUS column while the init container keeps failing.
+    const shown = new Set<string>();
+    await eventually(
+      'Init:Error and Init:CrashLoopBackOff',
       async () => {
-        const pod = await readPod('ring-0');
-        const init = pod.status?.initContainerStatuses?.[0];
-        return init?.state?.waiting?.reason === 'CrashLoopBackOff' ? init : undefined;
+        const line = await kubectl('get', 'pod', 'ring-0', '-n', namespace.name, '--no-headers');
+        shown.add(line.trim().split(/\s+/)[2] ?? '');
+        return shown.has('Init:Error') && shown.has('Init:CrashLoopBackOff');
       },
       60_000,
+      100,
     );
+    const crashLooping = await eventually('a recorded restart', async () => {
+      const init = (await readPod('ring-0')).status?.initContainerStatuses?.[0];
+      return init?.lastState?.terminated ? init : undefined;
+    });
     expect(crashLooping.lastState?.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
     expect(crashLooping.restartCount).toBeGreaterThanOrEqual(1);
     const pod = await readPod('ring-0');
@@ -195,6 +225,14 @@ describe('kubelet stand-in: a plain StatefulSet on real Cassandra nodes', () => 
       // The data volume is the node's data root: Cassandra's own data directory sits under it.
       expect(existsSync(join(root, 'data', 'system'))).toBe(true);
     });
+  });
+
+  it('gave the init container a MEDUSA_INI whose paths lead to the local files', async () => {
+    const ini = readFileSync(join(nodeDataRoot(cluster.nodes[0]!), 'medusa.ini'), 'utf8');
+    const configFile = /config_file = (.+)/.exec(ini)?.[1];
+    const keyFile = /key_file = (.+)/.exec(ini)?.[1];
+    expect(configFile).toBe(cluster.nodes[0]!.configFile);
+    expect(readFileSync(keyFile!, 'utf8')).toContain('aws_access_key_id = k');
   });
 
   it('runs the sidecar with its env and logs under .testbed/logs', async () => {
