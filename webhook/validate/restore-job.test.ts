@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { configurationAnnotation } from '../../crds/index.js';
+import { memoryClusterReader, resources, type KubeObject } from '../cluster.js';
+import { validateRestoreJob } from './restore-job.js';
+import { findings } from './result.js';
+
+const namespace = 'ns';
+const datacenter: KubeObject = {
+  metadata: { name: 'dc2', namespace, annotations: { [configurationAnnotation]: 'minio' } },
+  spec: {
+    clusterName: 'Demo',
+    datacenterName: 'east',
+    size: 4,
+    racks: [{ name: 'r1' }, { name: 'r2' }, { name: 'r3' }],
+  },
+};
+const backup = (name: string, status: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'medusa.k8ssandra.io/v1alpha1',
+  kind: 'MedusaBackup',
+  metadata: { name, namespace },
+  spec: { cassandraDatacenter: 'dc2' },
+  status,
+});
+const nodes = (racks: string[], dc = 'east') =>
+  racks.map((rack, i) => ({ host: `old-${i}`, datacenter: dc, rack }));
+const complete = { finishTime: '2026-11-01T00:00:00Z', status: 'SUCCESS', totalNodes: 4, finishedNodes: 4 };
+const reader = memoryClusterReader([
+  { resource: resources.datacenter, object: datacenter },
+  {
+    resource: resources.backup,
+    object: backup('good', { ...complete, nodes: nodes(['r1', 'r1', 'r2', 'r3']) }),
+  },
+  { resource: resources.backup, object: backup('legacy', { finishTime: '2026-11-01T00:00:00Z' }) },
+  {
+    resource: resources.backup,
+    object: backup('two-racks', { ...complete, nodes: nodes(['r1', 'r1', 'r2', 'r2']) }),
+  },
+  {
+    resource: resources.backup,
+    object: backup('renamed-racks', { ...complete, nodes: nodes(['a', 'b', 'c', 'c']) }),
+  },
+]);
+
+async function check(spec: object) {
+  const out = findings();
+  const job = {
+    apiVersion: 'medusa.k8ssandra.io/v1alpha1',
+    kind: 'MedusaRestoreJob',
+    metadata: { name: 'r' },
+    spec,
+  };
+  await validateRestoreJob(job, { namespace, reader, now: new Date() }, out);
+  return out.causes.map((c) => `${c.field}: ${c.message}`);
+}
+
+describe('validateRestoreJob', () => {
+  it('accepts a backup with the same Cassandra datacenter name, node count and racks', async () => {
+    expect(await check({ backup: 'good', cassandraDatacenter: 'dc2' })).toEqual([]);
+  });
+
+  it('accepts legacy backups without node counts, as k8ssandra-operator does', async () => {
+    expect(await check({ backup: 'legacy', cassandraDatacenter: 'dc2' })).toEqual([]);
+  });
+
+  it('names the racks that differ', async () => {
+    expect(await check({ backup: 'two-racks', cassandraDatacenter: 'dc2' })).toEqual([
+      'spec.cassandraDatacenter: MedusaBackup "two-racks" has 2 racks (r1, r2) but dc2 has 3 (r1, r2, r3)',
+    ]);
+    expect(await check({ backup: 'renamed-racks', cassandraDatacenter: 'dc2' })).toEqual([
+      'spec.cassandraDatacenter: rack names differ: MedusaBackup "renamed-racks" has a, b, c, dc2 has r1, r2, r3',
+    ]);
+  });
+
+  it('checks host mapping targets against the pod names cass-operator gives the racks', async () => {
+    // size 4 over 3 racks: r1 gets 2 pods, r2 and r3 one each; the cluster name is cleaned.
+    const valid = [
+      { target: 'demo-dc2-r1-sts-1', source: 'old-0' },
+      { target: 'demo-dc2-r3-sts-0', source: 'old-1' },
+    ];
+    expect(await check({ backup: 'good', cassandraDatacenter: 'dc2', hostMapping: valid })).toEqual([]);
+    expect(
+      await check({
+        backup: 'good',
+        cassandraDatacenter: 'dc2',
+        hostMapping: [{ target: 'demo-dc2-r2-sts-1', source: 'old-0' }],
+      }),
+    ).toEqual([
+      'spec.hostMapping[0].target: "demo-dc2-r2-sts-1" is not a pod of dc2 (demo-dc2-r1-sts-0, demo-dc2-r1-sts-1, demo-dc2-r2-sts-0, demo-dc2-r3-sts-0)',
+    ]);
+  });
+});
