@@ -7,6 +7,7 @@ import { cassandraControlFor, cqlOptionsFor } from '../cassandra/factory.js';
 import { effectiveConfig, type ConfigOverrides } from '../config/environment.js';
 import { ConfigError, loadMedusaIni } from '../config/medusa-ini.js';
 import type { MedusaConfig } from '../config/types.js';
+import { LibStorageStore } from '../storage/lib-storage.js';
 import { LocalObjectStore } from '../storage/local-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 
@@ -26,7 +27,7 @@ export class NodeContext {
   static async load(configFile: string, overrides: ConfigOverrides, log: Logger): Promise<NodeContext> {
     const { config, warnings } = await loadMedusaIni(configFile);
     for (const warning of warnings) log.warn(warning, { configFile });
-    return new NodeContext(await effectiveConfig(config, overrides), configFile, log);
+    return new NodeContext(await effectiveConfig(config, overrides), configFile, log).open();
   }
 
   get fqdn(): string {
@@ -42,9 +43,21 @@ export class NodeContext {
     return this.yamlCache;
   }
 
+  /** The object store: opened by load()/open(); a `local` one is also made on demand. */
   store(): ObjectStore {
-    this.storeCache ??= openStore(this.config);
+    if (!this.storeCache) {
+      const { storage } = this.config;
+      if (storage.storageProvider !== 'local')
+        throw new Error('NodeContext.open() opens non-local storage first');
+      this.storeCache = new LocalObjectStore(storage.basePath!, storage.bucketName);
+    }
     return this.storeCache;
+  }
+
+  /** Opens the configured storage (cloud drivers need async set-up). */
+  async open(): Promise<this> {
+    this.storeCache ??= await openStore(this.config);
+    return this;
   }
 
   catalog(): Catalog {
@@ -69,17 +82,17 @@ export class NodeContext {
 }
 
 /**
- * The object store for [storage]. The agent itself implements Medusa's `local` provider; the cloud
- * providers come from lib/storage once its Storage class is wired in (it satisfies ObjectStore).
+ * The object store for [storage]: Medusa's `local` provider in the agent itself (it prunes emptied
+ * folders), every other provider through lib/storage.
  */
-export function openStore(config: MedusaConfig): ObjectStore {
+export async function openStore(config: MedusaConfig): Promise<ObjectStore> {
   const { storage } = config;
   if (storage.storageProvider === 'local') return new LocalObjectStore(storage.basePath!, storage.bucketName);
-  throw new ConfigError(
-    `storage provider '${storage.storageProvider}' is not available in this build of medusa-agent (only 'local' is)`,
-    'storage',
-    'storage_provider',
-  );
+  try {
+    return await LibStorageStore.open(storage);
+  } catch (error) {
+    throw new ConfigError((error as Error).message, 'storage', 'storage_provider');
+  }
 }
 
 export function cliLogger(verbose: number, quiet: boolean): Logger {
