@@ -11,6 +11,9 @@ import { kubeClusterReader } from '../../webhook/cluster.js';
 import { webhookConfigurations, webhookNames } from '../../webhook/manifests.js';
 import { createWebhookServer, routes, type WebhookServer } from '../../webhook/server.js';
 import { controlPlaneCa, kubeconfigPath } from '../bed/kube.js';
+import { installDatacenterCrd } from '../harness/cass-operator/crd.js';
+import type { CassandraDatacenter } from '../harness/cass-operator/datacenter.js';
+import { copiedAnnotationPrefix, rackStatefulSet } from '../harness/cass-operator/statefulset.js';
 import { repoRoot, runDir } from '../bed/paths.js';
 import { issueCert, pemBase64 } from '../bed/pki.js';
 
@@ -266,44 +269,6 @@ let webhook: WebhookServer;
 let port = 0;
 const ca = () => controlPlaneCa();
 
-async function ensureDatacenterCrd(): Promise<void> {
-  // cass-operator's CRD is not part of the bed; a permissive stand-in is created when absent and
-  // left in place (other tests may rely on it; a real one installed by someone else is kept).
-  const manifest = join(runDir, 'kube', 'webhook-test', 'cassandradatacenters.yaml');
-  const yaml = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: cassandradatacenters.cassandra.datastax.com
-spec:
-  group: cassandra.datastax.com
-  scope: Namespaced
-  names: { kind: CassandraDatacenter, listKind: CassandraDatacenterList, plural: cassandradatacenters, singular: cassandradatacenter, shortNames: [cassdc, cassdcs] }
-  versions:
-    - name: v1beta1
-      served: true
-      storage: true
-      subresources: { status: {} }
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec: { type: object, x-kubernetes-preserve-unknown-fields: true }
-            status: { type: object, x-kubernetes-preserve-unknown-fields: true }
-`;
-  const { mkdirSync, writeFileSync } = await import('node:fs');
-  mkdirSync(join(runDir, 'kube', 'webhook-test'), { recursive: true });
-  writeFileSync(manifest, yaml);
-  await kubectl('create', '-f', manifest).catch((error: { stderr?: string }) => {
-    if (!String(error.stderr).includes('AlreadyExists')) throw error;
-  });
-  await kubectl(
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    'crd/cassandradatacenters.cassandra.datastax.com',
-  );
-}
-
 async function registerWebhooks(): Promise<void> {
   // The configurations the project ships, pointed at this process and scoped to the test namespace.
   const { mutating, validating } = webhookConfigurations({
@@ -346,7 +311,8 @@ beforeAll(async () => {
     '-f',
     join(repoRoot, 'crds', 'all.yaml'),
   );
-  await ensureDatacenterCrd();
+  // cass-operator's CRD is not part of the bed: the test harness's stand-in (shared, left installed).
+  await installDatacenterCrd(kc);
   const serving = issueCert(ca(), join(runDir, 'kube', 'webhook-test'), 'webhook', 'medusa-webhook', [
     'IP:127.0.0.1',
   ]);
@@ -455,6 +421,36 @@ describe('injection into StatefulSets', () => {
       expect.arrayContaining(['server-config', 'server-logs', 'medusa-tmp', 'podinfo']),
     );
     expect(templateAnnotations(stored)['medusa.k8ssandra.io/injected']).toMatch(/^kubectl-medusa-webhook\//);
+  });
+
+  it('injects into every rack StatefulSet the cass-operator stand-in builds for a bound datacenter', async () => {
+    const dc = (await create(
+      res.dc,
+      datacenter(
+        'dc3',
+        'demo',
+        { [configurationAnnotation]: 'minio', [prefixAnnotation]: 'demo' },
+        {
+          size: 3,
+          racks: [{ name: 'r1' }, { name: 'r2' }],
+        },
+      ),
+    )) as unknown as CassandraDatacenter;
+    dc.metadata.namespace = namespace;
+    for (const [rack, replicas] of [
+      ['r1', 2],
+      ['r2', 1],
+    ] as const) {
+      const sts = rackStatefulSet(dc, rack, replicas);
+      // Real cass-operator does not copy the datacenter's annotations: the binding is read from the DC.
+      for (const key of Object.keys(sts.metadata?.annotations ?? {}))
+        if (key.startsWith(copiedAnnotationPrefix)) delete sts.metadata?.annotations?.[key];
+      const stored = await create(res.sts, sts);
+      const pod = podOf(stored);
+      expect(names(pod.containers)).toEqual(['cassandra', 'server-system-logger', 'medusa']);
+      expect(names(pod.initContainers)).toEqual(['server-config-init', 'medusa-restore']);
+      expect(envOf(pod.containers[2], 'MEDUSA_INI')?.value).toContain('prefix = demo');
+    }
   });
 
   it('injects once when the same object is created again, updated, or re-applied with the injection in it', async () => {
