@@ -1,0 +1,52 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fileDigests, hashesMatch, multipartEtagOf, normaliseHash } from './hashing.js';
+
+const empty = 'd41d8cd98f00b204e9800998ecf8427e';
+
+describe('normaliseHash', () => {
+  it('reads hex, base64 (GCS/Azure) and quoted ETags as the same MD5', () => {
+    expect(normaliseHash(empty)).toBe(empty);
+    expect(normaliseHash('1B2M2Y8AsgTpgAmY7PhCfg==')).toBe(empty);
+    expect(normaliseHash(`"${empty.toUpperCase()}"`)).toBe(empty);
+  });
+
+  it('keeps multipart ETags verbatim and treats missing hashes as unknown', () => {
+    expect(normaliseHash('"abc123-4"')).toBe('abc123-4');
+    expect(normaliseHash(null)).toBeUndefined();
+    expect(normaliseHash('no-md5-hash')).toBeUndefined();
+    expect(normaliseHash('opaque-kms-value')).toBe('opaque-kms-value');
+    expect(normaliseHash('not a hash')).toBeUndefined();
+  });
+});
+
+describe('hashesMatch', () => {
+  it('compares across encodings and says undefined when a side is unknown', () => {
+    expect(hashesMatch(empty, '1B2M2Y8AsgTpgAmY7PhCfg==')).toBe(true);
+    expect(hashesMatch(empty, 'AAAAAAAAAAAAAAAAAAAAAA==')).toBe(false);
+    expect(hashesMatch(null, empty)).toBeUndefined();
+    expect(hashesMatch('no-md5-hash', empty)).toBeUndefined();
+  });
+});
+
+describe('S3 multipart ETags', () => {
+  it('are the MD5 of the part MD5s, a dash and the part count', async () => {
+    const data = randomBytes(2500);
+    const parts = [data.subarray(0, 1000), data.subarray(1000, 2000), data.subarray(2000)];
+    const digests = Buffer.concat(parts.map((p) => createHash('md5').update(p).digest()));
+    const expected = `${createHash('md5').update(digests).digest('hex')}-3`;
+    expect(multipartEtagOf(data, 1000)).toBe(expected);
+
+    const dir = mkdtempSync(join(tmpdir(), 'hashing-'));
+    const path = join(dir, 'f');
+    writeFileSync(path, data);
+    const digestsOfFile = await fileDigests(path, 1000);
+    expect(digestsOfFile.multipartEtag).toBe(expected);
+    expect(digestsOfFile.md5).toBe(createHash('md5').update(data).digest('hex'));
+    expect((await fileDigests(path, 5000)).multipartEtag).toMatch(/-1$/);
+    rmSync(dir, { recursive: true });
+  });
+});
