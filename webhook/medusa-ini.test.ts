@@ -114,3 +114,44 @@ describe('renderMedusaIni', () => {
     expect(grpcPortOf({ grpcPort: 6000 })).toBe(6000);
   });
 });
+
+describe('the agent reads what the webhook renders', () => {
+  it('parses every section without warnings and sees the same storage settings', async () => {
+    const { parseMedusaIni } = await import('../agent/config/medusa-ini.js');
+    const ini = renderMedusaIni({
+      storage: storage({
+        storageProvider: 's3_compatible',
+        bucketName: 'k8ssandra-medusa',
+        storageSecretRef: { name: 'medusa-bucket-key' },
+        host: 'minio.minio.svc',
+        port: 9000,
+        secure: true,
+        sslVerify: true,
+        maxBackupCount: 7,
+        concurrentTransfers: 4,
+        backupGracePeriodInDays: 3,
+        region: 'us-east-1',
+      }),
+      prefix: 'demo',
+      serviceProperties: { grpcPort: 50055, encryption: { clientSecretName: 'c', serverSecretName: 's' } },
+    });
+    const parsed = parseMedusaIni(ini, 'MEDUSA_INI');
+    expect(parsed.warnings).toEqual([]);
+    expect(parsed.config.storage).toMatchObject({
+      storageProvider: 's3_compatible',
+      bucketName: 'k8ssandra-medusa',
+      keyFile: '/etc/medusa-secrets/credentials',
+      prefix: 'demo',
+      host: 'minio.minio.svc',
+      port: 9000,
+      secure: true,
+      sslVerify: true,
+      maxBackupCount: 7,
+      concurrentTransfers: 4,
+      backupGracePeriodInDays: 3,
+      transferMaxBandwidth: 50 * 1024 * 1024,
+      multiPartUploadThreshold: 104857600,
+      region: 'us-east-1',
+    });
+  });
+});
