@@ -93,7 +93,8 @@ const fields: [string, string, JsonSchema][] = [
     'MedusaConfiguration',
     `${storage}.storageProvider`,
     {
-      enum: ['google_storage', 'azure_blobs', 's3', 's3_compatible', 's3_rgw', 'ibm_storage'],
+      // k8ssandra's values, plus `local` (kubectl-medusa extension, with localVolume).
+      enum: ['google_storage', 'azure_blobs', 's3', 's3_compatible', 's3_rgw', 'ibm_storage', 'local'],
     },
   ],
   ['MedusaConfiguration', `${storage}.credentialsType`, { enum: ['role-based', 'credential-based'] }],

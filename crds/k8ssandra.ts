@@ -147,6 +147,12 @@ function checkLikeTheK8ssandraWebhook(medusa: MedusaClusterTemplate, clusterName
       problems.push('medusa bucket name must be set when no medusaConfigurationRef is used');
     }
   }
+  if (storage?.storageProvider === 'local') {
+    // k8ssandra-operator removed the local provider; ours lives in MedusaConfiguration with a volume.
+    problems.push(
+      'spec.medusa.storageProperties.storageProvider: local is not a K8ssandraCluster provider; use a MedusaConfiguration with storageProvider local and localVolume',
+    );
+  }
   if (problems.length > 0) throw new Error(`K8ssandraCluster ${clusterName}: ${problems.join('; ')}`);
 }
 

@@ -206,6 +206,25 @@ export const validExamples: ValidExample[] = [
       purgeBackups: true,
     },
   },
+  {
+    title: 'MedusaConfiguration on a shared NFS volume (local provider, kubectl-medusa extension)',
+    manifest: obj('MedusaConfiguration', 'nfs', {
+      storageProperties: {
+        storageProvider: 'local',
+        bucketName: 'cassandra-backups',
+        localVolume: { nfs: { server: 'nfs.example.com', path: '/exports/cassandra' } },
+      },
+    }),
+    expectedSpec: {
+      storageProperties: {
+        storageProvider: 'local',
+        bucketName: 'cassandra-backups',
+        localVolume: { nfs: { server: 'nfs.example.com', path: '/exports/cassandra' } },
+        ...storageDefaults,
+      },
+      purgeBackups: true,
+    },
+  },
 ];
 
 export const invalidExamples: InvalidExample[] = [
@@ -344,12 +363,12 @@ export const invalidExamples: InvalidExample[] = [
     message: 'backupName and restoreKey',
   },
   {
-    title: 'configuration with the removed local provider',
+    title: 'local provider without its shared volume',
     manifest: obj('MedusaConfiguration', 'local', {
       storageProperties: { storageProvider: 'local', bucketName: 'b' },
     }),
-    field: 'spec.storageProperties.storageProvider',
-    message: 's3_compatible',
+    field: 'spec.storageProperties.localVolume',
+    message: 'localVolume',
   },
   {
     title: 's3_compatible configuration without host',

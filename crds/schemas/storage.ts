@@ -8,6 +8,9 @@ export const storageProviders = [
   's3_compatible',
   's3_rgw',
   'ibm_storage',
+  // Not in k8ssandra-operator (removed there): a shared volume (NFS, ReadWriteMany PVC, hostPath)
+  // mounted at /mnt/backups in the medusa containers; cassandra-medusa's own `local` provider.
+  'local',
 ] as const;
 export type StorageProvider = (typeof storageProviders)[number];
 
@@ -51,6 +54,11 @@ export const storageFields = {
   podStorage: crdMeta(podStorageSchema, {
     description: 'Unused legacy setting, kept for compatibility.',
   }).optional(),
+  localVolume: crdMeta(z.record(z.string(), z.unknown()), {
+    description:
+      'storageProvider local: a pod volume source (nfs, persistentVolumeClaim of a ReadWriteMany claim, hostPath) shared by every node, mounted at /mnt/backups (kubectl-medusa extension).',
+    'x-kubernetes-preserve-unknown-fields': true,
+  }).optional(),
 };
 
 /** Storage exactly as k8ssandra-operator declares it (no rules): K8ssandraCluster spec.medusa. */
@@ -72,11 +80,22 @@ export const checkedStorageSchema = withRules(storageSchema, [
     check: (s) => !(secretName(s) && s.credentialsType === 'role-based'),
   },
   {
-    rule: "!has(self.storageProvider) || (has(self.storageSecretRef) && self.storageSecretRef.name != '') || (has(self.credentialsType) && self.credentialsType == 'role-based')",
+    rule: "!has(self.storageProvider) || self.storageProvider == 'local' || (has(self.storageSecretRef) && self.storageSecretRef.name != '') || (has(self.credentialsType) && self.credentialsType == 'role-based')",
     message: 'storageSecretRef.name is required unless credentialsType is role-based',
     fieldPath: '.storageSecretRef',
     reason: 'FieldValueRequired',
-    check: (s) => s.storageProvider === undefined || secretName(s) || s.credentialsType === 'role-based',
+    check: (s) =>
+      s.storageProvider === undefined ||
+      s.storageProvider === 'local' ||
+      secretName(s) ||
+      s.credentialsType === 'role-based',
+  },
+  {
+    rule: "!has(self.storageProvider) || self.storageProvider != 'local' || has(self.localVolume)",
+    message: 'localVolume (the shared volume holding the backups) is required for storageProvider local',
+    fieldPath: '.localVolume',
+    reason: 'FieldValueRequired',
+    check: (s) => s.storageProvider !== 'local' || s.localVolume !== undefined,
   },
   {
     rule: "!has(self.storageProvider) || (has(self.bucketName) && self.bucketName != '')",
