@@ -205,7 +205,12 @@ export function buildCli(args: string[], io: CliIo): Argv {
             describe: '--no-in-place (or --remote): another cluster',
           })
           .option('remote', { type: 'boolean', default: false })
-          .option('restore-key', { type: 'string', describe: 'Skip when this key was already restored' }),
+          .option('restore-key', { type: 'string', describe: 'Skip when this key was already restored' })
+          .option('into-current-schema', {
+            type: 'boolean',
+            default: false,
+            describe: 'Keep the node schema: restore table data into the current tables (ids mapped)',
+          }),
       (argv) =>
         run(argv as unknown as GlobalArgs, io, async (ctx) => {
           const result = await runRestoreNode(ctx, {
@@ -217,6 +222,7 @@ export function buildCli(args: string[], io: CliIo): Argv {
             restoreKey: argv['restore-key'],
             verifyChecksums: argv.verify,
             manageCassandra: true,
+            intoCurrentSchema: argv['into-current-schema'],
           });
           io.out(restoreSummary(argv['backup-name'], ctx.fqdn, result) + '\n');
         }),

@@ -83,6 +83,8 @@ export interface RestoreArgs {
   verifyChecksums: boolean;
   /** Run stop_cmd / start_cmd around the restore (outside Kubernetes). */
   manageCassandra: boolean;
+  /** Keep the node's schema: restore table data into the current table directories (flushes first). */
+  intoCurrentSchema?: boolean;
 }
 
 async function portAnswers(host: string, port: number): Promise<boolean> {
@@ -146,6 +148,12 @@ export async function runRestoreNode(
 ): Promise<RestoreNodeResult> {
   const yaml = await ctx.yaml();
   const manage = args.manageCassandra && !ctx.config.kubernetes.enabled;
+  let currentTableIds: Map<string, string> | undefined;
+  if (args.intoCurrentSchema) {
+    // Read the schema while the node runs, and flush so that emptying the commit log loses nothing.
+    currentTableIds = await (await ctx.cql()).tableIds();
+    await (await ctx.control()).flush();
+  }
   if (manage) await stopCassandra(ctx);
   const result = await restoreNode({
     backupName: args.backupName,
@@ -163,6 +171,7 @@ export async function runRestoreNode(
     multipartChunksize: ctx.config.storage.multipartChunksize,
     concurrency: ctx.config.storage.concurrentTransfers,
     restoreKey: args.restoreKey,
+    currentTableIds,
     mustBeStopped: [{ host: cqlAddress(yaml), port: yaml.nativePort }],
     logger: ctx.log,
     onProgress: (progress) => ctx.log.info(`progress: ${formatProgress(progress)}`, { ...progress }),

@@ -19,6 +19,8 @@ import { mapLimited } from '../util/limit.js';
 
 /** Keyspaces Medusa always restores, whatever the keyspace/table filter says. */
 const alwaysRestored = new Set(['system', 'system_schema', 'system_auth', 'system_distributed']);
+/** Left alone when restoring into the current schema. */
+const systemKeyspaces = new Set([...alwaysRestored, 'system_traces']);
 
 export interface RestoreNodeOptions {
   backupName: string;
@@ -41,6 +43,12 @@ export interface RestoreNodeOptions {
   verifyChecksums?: boolean;
   multipartChunksize?: number;
   concurrency?: number;
+  /**
+   * Restore table data into the schema the node has now, instead of restoring its schema: ids of the
+   * current tables by `keyspace.table` (CqlSession.tableIds(), read before Cassandra stops). System
+   * keyspaces are then left alone and each table's files go into the directory of its current id.
+   */
+  currentTableIds?: Map<string, string>;
   /** Idempotency: a restore with the key recorded in the marker file is skipped. */
   restoreKey?: string;
   /** Default: <data directory's parent>/.last-restore (what Medusa's k8s image uses). */
@@ -165,10 +173,25 @@ export async function restoreNode(options: RestoreNodeOptions): Promise<RestoreN
       `the node backup ${backupName} of ${fqdn} is incomplete (no manifest.json): refusing to restore it`,
     );
   }
-  const sections = sectionsToRestore(
+  let sections = sectionsToRestore(
     parseManifest((await store.readBytes(manifestKey)).toString('utf8')),
     options.filter,
   );
+  const currentIds = options.currentTableIds;
+  if (currentIds) {
+    sections = sections.filter((s) => !systemKeyspaces.has(s.keyspace));
+    const missing = sections
+      .map((s) => `${s.keyspace}.${tableNameOf(s.columnfamily)}`)
+      .filter((table) => !currentIds.has(table));
+    if (missing.length) {
+      throw new Error(`these tables of the backup do not exist in the current schema: ${missing.join(', ')}`);
+    }
+  }
+  /** The table directory to restore into: the backup's, or the current table id's. */
+  const targetDir = (section: ManifestSection): string =>
+    currentIds
+      ? `${tableNameOf(section.columnfamily)}-${currentIds.get(`${section.keyspace}.${tableNameOf(section.columnfamily)}`)}`
+      : section.columnfamily;
   const tokenMap = parseTokenMap(
     (await store.readBytes(layout.meta(fqdn, backupName, 'tokenmap.json'))).toString('utf8'),
   );
@@ -242,7 +265,7 @@ export async function restoreNode(options: RestoreNodeOptions): Promise<RestoreN
   }
   for (const section of sections) {
     const keyspaceDir = join(options.dataDirectory, section.keyspace);
-    const destination = join(keyspaceDir, section.columnfamily);
+    const destination = join(keyspaceDir, targetDir(section));
     if (options.keepAuth && !options.inPlace && section.keyspace === 'system_auth') continue;
     await rm(destination, { recursive: true, force: true });
     if (skipTable(section)) continue;

@@ -225,4 +225,29 @@ describe('agent restore-node (one-node cluster, local storage)', () => {
     // Nothing on the node was touched by the failed restore.
     expect(await ids()).toEqual(range(0, 80));
   });
+  it('restores table data into a recreated table (another id), keeping the current schema', async () => {
+    const before = await CqlSession.connect({ address: node.address });
+    const oldId = (await before.tableIds()).get(`${keyspace}.rows`);
+    await before.close();
+    await client.execute(`DROP TABLE ${keyspace}.rows`);
+    await client.execute(`CREATE TABLE ${keyspace}.rows (id int PRIMARY KEY, value text)`);
+    await insert(7000, 7005);
+    const session = await CqlSession.connect({ address: node.address });
+    const currentTableIds = await session.tableIds();
+    await session.close();
+    const newId = currentTableIds.get(`${keyspace}.rows`);
+    expect(newId).not.toBe(oldId);
+    await node.nodetool('flush');
+
+    const result = await restoreWhileStopped({
+      ...restoreOptions('diff2'),
+      filter: { include: [keyspace] },
+      currentTableIds,
+    });
+    expect(result.tables).toBe(1);
+    expect(await ids()).toEqual(range(0, 80));
+    const after = await CqlSession.connect({ address: node.address });
+    expect((await after.tableIds()).get(`${keyspace}.rows`)).toBe(newId);
+    await after.close();
+  });
 });
