@@ -66,3 +66,4 @@ export {
   validatePrefix,
 } from './repository/names.js';
 export { snapshotTables, type SnapshotFile, type SnapshotTable } from './repository/snapshot-files.js';
+export { readMedusaIni, storageSettingsFromMedusaIni, type MedusaStorageSettings } from './medusa-ini.js';
