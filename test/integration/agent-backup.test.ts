@@ -6,6 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupNode, type BackupNodeOptions } from '../../agent/backup/backup-node.js';
 import { parseManifest, parseTokenMap } from '../../agent/backup/medusa-json.js';
+import { Catalog } from '../../agent/catalog/catalog.js';
+import { verifyBackup } from '../../agent/verify/verify.js';
 import type { Progress } from '../../agent/backup/progress.js';
 import { CqlSession } from '../../agent/cassandra/cql.js';
 import { JolokiaControl } from '../../agent/cassandra/jolokia.js';
@@ -58,6 +60,7 @@ async function medusa(...args: string[]): Promise<string> {
   writeFileSync(
     config,
     `[cassandra]\nconfig_file = ${node.configFile}\nresolve_ip_addresses = False\nuse_sudo = False\n` +
+      `nodetool_executable = ${artefacts.nodetool}\nnodetool_host = 127.0.0.1\nnodetool_port = ${node.jmxPort}\n` +
       `[storage]\nstorage_provider = local\nbase_path = ${localStorageDir}\nbucket_name = ${bucket}\n` +
       `prefix = ${prefix}\nfqdn = ${fqdn}\nuse_sudo_for_restore = False\n`,
   );
@@ -200,5 +203,38 @@ describe('agent node backup (one-node cluster, local storage)', () => {
       ['diff2', 'differential', 1],
     ]);
     expect(await medusa('verify', '--backup-name', 'diff2')).toContain('Validating diff2');
+  });
+  it('reads backups written by cassandra-medusa and reuses their pool files', async () => {
+    await insert(150, 170);
+    const medusaBackup = await medusa('backup', '--backup-name', 'py1', '--mode', 'differential');
+    expect(medusaBackup).toBeDefined();
+    const catalog = new Catalog(store, prefix);
+    const py1 = await catalog.clusterBackup('py1');
+    expect(py1).toMatchObject({ complete: true, differential: true, completedNodes: [fqdn] });
+    expect(await verifyBackup(catalog, 'py1', true)).toMatchObject({ ok: true, errors: [] });
+
+    // Nothing changed since: the agent's next differential backup reuses what Medusa uploaded.
+    const next = await backupNode(options('after-py1', 'differential'));
+    const pyManifest = parseManifest((await store.readBytes(`it/${fqdn}/py1/meta/manifest.json`)).toString());
+    const pyKeys = new Set(pyManifest.flatMap((s) => s.objects.map((o) => o.path)));
+    const ours = parseManifest((await store.readBytes(`it/${fqdn}/after-py1/meta/manifest.json`)).toString());
+    const userTable = ours.find((s) => s.keyspace === keyspace && s.columnfamily.startsWith('rows-'))!;
+    expect(userTable.objects.every((o) => pyKeys.has(o.path))).toBe(true);
+    expect(next.filesReused).toBeGreaterThan(0);
+  });
+
+  it('backs up only the selected keyspaces and tables', async () => {
+    const result = await backupNode({
+      ...options('only-ours', 'full'),
+      filter: { include: [keyspace, 'system_schema.tables'], exclude: [] },
+    });
+    const manifest = parseManifest(
+      (await store.readBytes(`it/${fqdn}/only-ours/meta/manifest.json`)).toString(),
+    );
+    expect(manifest.map((s) => `${s.keyspace}.${s.columnfamily.split('-')[0]}`).sort()).toEqual([
+      `${keyspace}.rows`,
+      'system_schema.tables',
+    ]);
+    expect(result.tables).toBe(2);
   });
 });
