@@ -8,7 +8,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3Backend, Storage, type StorageConfig } from '../../lib/storage/index.js';
+import { Storage, type S3Backend, type StorageConfig } from '../../lib/storage/index.js';
 import { artefacts } from '../bed/paths.js';
 import { createCa, issueCert } from '../bed/pki.js';
 
