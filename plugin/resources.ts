@@ -1,6 +1,6 @@
 // Reading and writing medusa.k8ssandra.io objects, with API errors explained. Requests go through
 // lib/kube-request so Cassandra tokens (int64) survive exactly.
-import { group, version } from '../crds/common.js';
+import { group } from '../crds/common.js';
 import { kubeRequest } from '../lib/kube-request.js';
 import {
   createObject,

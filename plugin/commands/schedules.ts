@@ -1,20 +1,19 @@
 // kubectl medusa schedule create|list|get|describe|suspend|resume|delete: MedusaBackupSchedules.
 import { nextRuns, parseSchedule } from '../../lib/schedule.js';
-import type { GlobalArgs, NameArgs, ScheduleCreateArgs } from '../args.js';
+import type { NameArgs, ScheduleCreateArgs } from '../args.js';
 import { exitCodes, MedusaError } from '../errors.js';
 import { colorStatus, type Io } from '../io.js';
-import { printResources, type TableSpec } from '../printers/output.js';
+import type { TableSpec } from '../printers/output.js';
 import { renderFields } from '../printers/table.js';
 import {
   createResource,
   deleteResource,
-  getResource,
-  listResources,
   patchResource,
   qualifiedName,
   type MedusaResource,
 } from '../resources.js';
 import { ageOf, formatOf, kubeFrom, manifest, printDryRun, whenOf } from './common.js';
+import { readCommands } from './read-commands.js';
 
 const plural = 'medusabackupschedules';
 const str = (v: unknown) => (v === undefined || v === null || v === '' ? '-' : String(v));
@@ -53,35 +52,15 @@ function table(io: Io): TableSpec<MedusaResource> {
   };
 }
 
-export async function list(args: GlobalArgs, io: Io): Promise<void> {
-  const kube = kubeFrom(args);
-  printResources(io, await listResources(kube, plural), formatOf(args), plural, table(io), {
-    allNamespaces: kube.listNamespace === undefined,
-    noHeaders: args.headers === false,
-    emptyMessage:
-      'No schedules found. Create one with: kubectl medusa schedule create <name> --dc <dc> --cron "0 2 * * *"',
-  });
-}
-
-export async function get(args: NameArgs, io: Io): Promise<void> {
-  const kube = kubeFrom(args);
-  printResources(io, [await getResource(kube, plural, args.name)], formatOf(args), plural, table(io), {
-    noHeaders: args.headers === false,
-    single: true,
-  });
-}
-
-export async function describe(args: NameArgs, io: Io): Promise<void> {
-  const kube = kubeFrom(args);
-  const s = await getResource(kube, plural, args.name);
-  if (formatOf(args) === 'json' || formatOf(args) === 'yaml') {
-    printResources(io, [s], formatOf(args), plural, table(io), { single: true });
-    return;
-  }
-  const backupSpec = (s.spec?.backupSpec ?? {}) as Record<string, unknown>;
-  const runs = upcoming(s, 5);
-  io.out(
-    [
+export const { list, get, describe } = readCommands({
+  plural,
+  table,
+  empty: () =>
+    'No schedules found. Create one with: kubectl medusa schedule create <name> --dc <dc> --cron "0 2 * * *"',
+  describe(io, s) {
+    const backupSpec = (s.spec?.backupSpec ?? {}) as Record<string, unknown>;
+    const runs = upcoming(s, 5);
+    return [
       renderFields([
         ['Name', s.metadata.name],
         ['Namespace', str(s.metadata.namespace)],
@@ -97,9 +76,9 @@ export async function describe(args: NameArgs, io: Io): Promise<void> {
       '',
       'Next runs:',
       ...(runs.length ? runs.map((d) => `  ${whenOf(d)}`) : ['  <none: suspended>']),
-    ].join('\n'),
-  );
-}
+    ].join('\n');
+  },
+});
 
 export async function create(args: ScheduleCreateArgs, io: Io): Promise<number> {
   try {

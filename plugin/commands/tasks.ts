@@ -1,16 +1,10 @@
 // kubectl medusa sync|purge <dc>, verify <backup>, tasks [list|get|describe]: MedusaTasks.
 import { humanizeBytes } from '../../lib/units.js';
-import type { GlobalArgs, NameArgs, TaskArgs } from '../args.js';
+import type { TaskArgs } from '../args.js';
 import { colorStatus, type Io } from '../io.js';
-import { printResources, type TableSpec } from '../printers/output.js';
+import type { TableSpec } from '../printers/output.js';
 import { renderFields, renderTable } from '../printers/table.js';
-import {
-  createResource,
-  getResource,
-  listResources,
-  qualifiedName,
-  type MedusaResource,
-} from '../resources.js';
+import { createResource, getResource, qualifiedName, type MedusaResource } from '../resources.js';
 import { renderProgress, waitFor, type NodeProgress, type Observation } from '../wait.js';
 import {
   ageOf,
@@ -23,6 +17,7 @@ import {
   timestampedName,
   whenOf,
 } from './common.js';
+import { indented, readCommands } from './read-commands.js';
 
 const plural = 'medusatasks';
 const str = (v: unknown) => (v === undefined || v === null || v === '' ? '-' : String(v));
@@ -104,54 +99,34 @@ export async function createTask(args: TaskArgs, io: Io): Promise<number> {
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   });
   io.out(`${args.operation} ${name}: ${colorStatus(io, observeTask(object).phase)}`);
-  printResults(io, object);
+  const results = purgeResults(object);
+  if (results) io.out(results);
   return exitCode;
 }
 
-function printResults(io: Io, task: MedusaResource): void {
+/** The per-node purge statistics of a purge task, as a table (undefined for other tasks). */
+function purgeResults(task: MedusaResource): string | undefined {
   const results = (task.status?.finished as TaskResult[] | undefined) ?? [];
-  if (task.spec?.operation !== 'purge' || results.length === 0) return;
-  io.out(
-    renderTable(
-      ['node', 'backups purged', 'objects purged', 'size purged', 'objects within grace'],
-      results.map((r) => [
-        str(r.podName),
-        str(r.nbBackupsPurged ?? 0),
-        str(r.nbObjectsPurged ?? 0),
-        humanizeBytes(r.totalPurgedSize ?? 0),
-        str(r.totalObjectsWithinGcGrace ?? 0),
-      ]),
-    ),
+  if (task.spec?.operation !== 'purge' || results.length === 0) return undefined;
+  return renderTable(
+    ['node', 'backups purged', 'objects purged', 'size purged', 'objects within grace'],
+    results.map((r) => [
+      str(r.podName),
+      str(r.nbBackupsPurged ?? 0),
+      str(r.nbObjectsPurged ?? 0),
+      humanizeBytes(r.totalPurgedSize ?? 0),
+      str(r.totalObjectsWithinGcGrace ?? 0),
+    ]),
   );
 }
 
-export async function list(args: GlobalArgs, io: Io): Promise<void> {
-  const kube = kubeFrom(args);
-  printResources(io, await listResources(kube, plural), formatOf(args), plural, table(io), {
-    allNamespaces: kube.listNamespace === undefined,
-    noHeaders: args.headers === false,
-    emptyMessage: 'No tasks found.',
-  });
-}
-
-export async function get(args: NameArgs, io: Io): Promise<void> {
-  const kube = kubeFrom(args);
-  printResources(io, [await getResource(kube, plural, args.name)], formatOf(args), plural, table(io), {
-    noHeaders: args.headers === false,
-    single: true,
-  });
-}
-
-export async function describe(args: NameArgs, io: Io): Promise<void> {
-  const kube = kubeFrom(args);
-  const task = await getResource(kube, plural, args.name);
-  if (formatOf(args) === 'json' || formatOf(args) === 'yaml') {
-    printResources(io, [task], formatOf(args), plural, table(io), { single: true });
-    return;
-  }
-  const seen = observeTask(task);
-  io.out(
-    [
+export const { list, get, describe } = readCommands({
+  plural,
+  table,
+  empty: () => 'No tasks found.',
+  describe(io, task) {
+    const seen = observeTask(task);
+    return [
       renderFields([
         ['Name', task.metadata.name],
         ['Namespace', str(task.metadata.namespace)],
@@ -162,16 +137,8 @@ export async function describe(args: NameArgs, io: Io): Promise<void> {
         ['Started', whenOf(task.status?.startTime)],
         ['Finished', whenOf(task.status?.finishTime)],
       ]),
-      ...(seen.nodes.length
-        ? [
-            '',
-            'Nodes:',
-            ...renderProgress(io, seen.nodes)
-              .split('\n')
-              .map((l) => `  ${l}`),
-          ]
-        : []),
-    ].join('\n'),
-  );
-  printResults(io, task);
-}
+      ...(seen.nodes.length ? ['', 'Nodes:', indented(renderProgress(io, seen.nodes))] : []),
+      ...(purgeResults(task) ? ['', purgeResults(task)!] : []),
+    ].join('\n');
+  },
+});

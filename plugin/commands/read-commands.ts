@@ -1,0 +1,67 @@
+// list, get and describe for one kind of object: the same flags and outputs for every kind.
+import type { GlobalArgs, NameArgs } from '../args.js';
+import type { Io } from '../io.js';
+import type { Kube } from '../kube.js';
+import { printResources, type TableSpec } from '../printers/output.js';
+import { getResource, listResources, type MedusaResource } from '../resources.js';
+import { formatOf, kubeFrom } from './common.js';
+
+export interface ReadCommandsSpec {
+  plural: string;
+  table: (io: Io) => TableSpec<MedusaResource>;
+  /** What to say when a list is empty (stderr). */
+  empty: (namespace: string | undefined) => string;
+  sort?: (a: MedusaResource, b: MedusaResource) => number;
+  /** The text of describe; json and yaml print the object instead. */
+  describe: (io: Io, object: MedusaResource, kube: Kube) => Promise<string> | string;
+  /** A hint printed after describe (stderr), such as the next command to run. */
+  hint?: (object: MedusaResource) => string | undefined;
+}
+
+export function readCommands(spec: ReadCommandsSpec) {
+  return {
+    async list(args: GlobalArgs, io: Io): Promise<void> {
+      const kube = kubeFrom(args);
+      const items = await listResources(kube, spec.plural);
+      if (spec.sort) items.sort(spec.sort);
+      printResources(io, items, formatOf(args), spec.plural, spec.table(io), {
+        allNamespaces: kube.listNamespace === undefined,
+        noHeaders: args.headers === false,
+        emptyMessage: spec.empty(kube.listNamespace),
+      });
+    },
+    async get(args: NameArgs, io: Io): Promise<void> {
+      const kube = kubeFrom(args);
+      printResources(
+        io,
+        [await getResource(kube, spec.plural, args.name)],
+        formatOf(args),
+        spec.plural,
+        spec.table(io),
+        {
+          noHeaders: args.headers === false,
+          single: true,
+        },
+      );
+    },
+    async describe(args: NameArgs, io: Io): Promise<void> {
+      const kube = kubeFrom(args);
+      const object = await getResource(kube, spec.plural, args.name);
+      const format = formatOf(args);
+      if (format === 'json' || format === 'yaml') {
+        printResources(io, [object], format, spec.plural, spec.table(io), { single: true });
+        return;
+      }
+      io.out(await spec.describe(io, object, kube));
+      const hint = spec.hint?.(object);
+      if (hint) io.err(io.color.dim(hint));
+    },
+  };
+}
+
+/** A rendered table indented under a section title of describe output. */
+export const indented = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
