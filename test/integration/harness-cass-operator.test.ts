@@ -74,24 +74,51 @@ const patchDc = (patch: object) => kubeRequest(kc, 'PATCH', dcPath(), patch, { p
 const condition = (dc: CassandraDatacenter, type: string) =>
   dc.status?.conditions?.find((c) => c.type === type)?.status;
 
-/** Polls the datacenter until `done`, recording every (progress, conditions) state seen on the way. */
-async function watchDc(what: string, done: (dc: CassandraDatacenter) => boolean, timeoutMs = 240_000) {
+const stateOf = (dc: CassandraDatacenter) =>
+  [
+    dc.status?.cassandraOperatorProgress,
+    ...['Ready', 'Stopped', 'Resuming', 'Updating'].map((t) => `${t}=${condition(dc, t)}`),
+  ].join(' ');
+
+/**
+ * Watches the datacenter until `done`, recording every (progress, conditions) state it went
+ * through: a watch sees each write, so short states (Updating=True for a moment) are not missed.
+ */
+async function watchDc(
+  what: string,
+  act: () => Promise<unknown>,
+  done: (dc: CassandraDatacenter) => boolean,
+  timeoutMs = 240_000,
+) {
   const seen: string[] = [];
-  const dc = await eventually(
-    what,
-    async () => {
-      const current = await readDc();
-      const state = [
-        current.status?.cassandraOperatorProgress,
-        ...['Ready', 'Stopped', 'Resuming', 'Updating'].map((t) => `${t}=${condition(current, t)}`),
-      ].join(' ');
-      if (seen.at(-1) !== state) seen.push(state);
-      return done(current) ? current : undefined;
-    },
-    timeoutMs,
-    250,
+  const record = (dc: CassandraDatacenter) => {
+    const state = stateOf(dc);
+    if (dc.status && seen.at(-1) !== state) seen.push(state);
+  };
+  const start = await readDc();
+  record(start);
+  const watch = await new k8s.Watch(kc).watch(
+    customPath(api.group, api.version, api.plural, namespace.name),
+    { fieldSelector: 'metadata.name=dc1', resourceVersion: start.metadata.resourceVersion },
+    (_phase: string, dc: CassandraDatacenter) => record(dc),
+    () => undefined,
   );
-  return { dc, seen };
+  try {
+    await act();
+    const dc = await eventually(
+      what,
+      async () => {
+        const current = await readDc();
+        return done(current) ? current : undefined;
+      },
+      timeoutMs,
+      500,
+    );
+    record(dc);
+    return { dc, seen };
+  } finally {
+    watch.abort();
+  }
 }
 
 const statefulSet = (name: string) => apps.readNamespacedStatefulSet({ name, namespace: namespace.name });
@@ -119,7 +146,7 @@ describe('cass-operator stand-in: a CassandraDatacenter on real Cassandra nodes'
       customPath(api.group, api.version, api.plural, namespace.name),
       datacenter(),
     );
-  });
+  }, 420_000);
 
   afterAll(async () => {
     await kubelet?.stop();
@@ -166,6 +193,7 @@ describe('cass-operator stand-in: a CassandraDatacenter on real Cassandra nodes'
   it('reports Updating while the pods come up, then Ready with every pod Ready on its own node', async () => {
     const { dc, seen } = await watchDc(
       'datacenter Ready',
+      async () => undefined,
       (d) => d.status?.cassandraOperatorProgress === 'Ready' && condition(d, 'Ready') === 'True',
     );
     expect(seen[0]).toMatch(/^Updating /);
@@ -180,12 +208,12 @@ describe('cass-operator stand-in: a CassandraDatacenter on real Cassandra nodes'
     }
     expect(cluster.nodes.every((n) => n.isRunning())).toBe(true);
     expect(markers()).toEqual(podsByNode.map((p) => `${p} v1`));
-  });
+  }, 420_000);
 
   it('stops: StatefulSets at 0, nodes down, then Stopped=True with progress Ready', async () => {
-    await patchDc({ spec: { stopped: true } });
     const { dc, seen } = await watchDc(
       'datacenter stopped',
+      () => patchDc({ spec: { stopped: true } }),
       (d) => condition(d, 'Stopped') === 'True' && d.status?.cassandraOperatorProgress === 'Ready',
     );
     expect(seen.some((s) => s.startsWith('Updating ') && s.includes('Stopped=True'))).toBe(true);
@@ -194,19 +222,20 @@ describe('cass-operator stand-in: a CassandraDatacenter on real Cassandra nodes'
     expect((await statefulSet(r2)).spec?.replicas).toBe(0);
     expect((await core.listNamespacedPod({ namespace: namespace.name })).items).toEqual([]);
     expect(cluster.nodes.map((n) => n.isRunning())).toEqual([false, false, false]);
-  });
+  }, 420_000);
 
   it('applies a pod template change made while stopped: Updating True, then False, still stopped', async () => {
     const before = (await readDc()).metadata.generation ?? 0;
-    await patchDc({
-      spec: {
-        podTemplateSpec: {
-          spec: { containers: [], initContainers: [{ name: 'server-config-init' }, markerInit('v2')] },
-        },
-      },
-    });
     const { dc, seen } = await watchDc(
       'template update done',
+      () =>
+        patchDc({
+          spec: {
+            podTemplateSpec: {
+              spec: { containers: [], initContainers: [{ name: 'server-config-init' }, markerInit('v2')] },
+            },
+          },
+        }),
       (d) =>
         (d.metadata.generation ?? 0) > before &&
         d.status?.observedGeneration === d.metadata.generation &&
@@ -222,9 +251,9 @@ describe('cass-operator stand-in: a CassandraDatacenter on real Cassandra nodes'
   });
 
   it('starts again: Resuming, then Ready with Stopped cleared, and the new template run', async () => {
-    await patchDc({ spec: { stopped: false } });
     const { dc, seen } = await watchDc(
       'datacenter Ready again',
+      () => patchDc({ spec: { stopped: false } }),
       (d) => d.status?.cassandraOperatorProgress === 'Ready' && condition(d, 'Ready') === 'True',
     );
     expect(seen.some((s) => s.includes('Resuming=True'))).toBe(true);

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CassandraCluster } from '../bed/cassandra.js';
+import { runningPid } from '../bed/proc.js';
 import { startKubelet, type Kubelet } from '../harness/kubelet/kubelet.js';
 import { nodeDataRoot } from '../harness/kubelet/volumes.js';
 import { containerLogFile } from '../harness/kubelet/container-process.js';
@@ -68,6 +69,21 @@ function statefulSet(): k8s.V1StatefulSet {
                 { name: 'podinfo', mountPath: '/etc/podinfo' },
                 { name: 'medusa-secrets', mountPath: '/etc/medusa-secrets', readOnly: true },
               ],
+            },
+            // The image's medusa-agent binary is this repository's agent.
+            {
+              name: 'agent',
+              image: 'ghcr.io/kubectl-medusa/medusa-agent:0.1.0',
+              command: ['medusa-agent'],
+              args: ['--version'],
+            },
+            {
+              // The API as the pod's service account (RBAC below), like an in-cluster client.
+              name: 'api',
+              image: 'bitnami/kubectl',
+              command: ['sh', '-c', 'kubectl get pod "$POD_NAME" -o name > /var/lib/cassandra/api-check'],
+              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+              volumeMounts: [dataMount],
             },
           ],
           containers: [
@@ -138,6 +154,22 @@ describe('kubelet stand-in: a plain StatefulSet on real Cassandra nodes', () => 
       namespace: namespace.name,
       body: { metadata: { name: 'ring-cql' }, stringData: { username: 'ring-user', password: 'pw' } },
     });
+    const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    await rbac.createNamespacedRole({
+      namespace: namespace.name,
+      body: {
+        metadata: { name: 'pod-reader' },
+        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }],
+      },
+    });
+    await rbac.createNamespacedRoleBinding({
+      namespace: namespace.name,
+      body: {
+        metadata: { name: 'pod-reader' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' },
+        subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: namespace.name }],
+      },
+    });
     await core.createNamespacedSecret({
       namespace: namespace.name,
       body: {
@@ -201,7 +233,11 @@ describe('kubelet stand-in: a plain StatefulSet on real Cassandra nodes', () => 
         ['cassandra', true],
         ['heartbeat', true],
       ]);
-      expect(pod.status?.initContainerStatuses?.[0]?.state?.terminated?.reason).toBe('Completed');
+      expect(pod.status?.initContainerStatuses?.map((c) => c.state?.terminated?.reason)).toEqual([
+        'Completed',
+        'Completed',
+        'Completed',
+      ]);
     });
     // Each pod was only created once its predecessor was Ready (second resolution on both sides).
     for (const i of [1, 2]) {
@@ -214,7 +250,7 @@ describe('kubelet stand-in: a plain StatefulSet on real Cassandra nodes', () => 
       return addresses.length === 3 ? addresses : undefined;
     });
     expect(new Set(up)).toEqual(new Set(cluster.contactPoints));
-  });
+  }, 420_000);
 
   it('ran the init container with its env and mounts resolved on the pod node', async () => {
     cluster.nodes.forEach((node, i) => {
@@ -225,6 +261,14 @@ describe('kubelet stand-in: a plain StatefulSet on real Cassandra nodes', () => 
       // The data volume is the node's data root: Cassandra's own data directory sits under it.
       expect(existsSync(join(root, 'data', 'system'))).toBe(true);
     });
+  });
+
+  it('ran medusa-agent as the agent image would, and gave containers API access as the pod service account', () => {
+    const agentLog = readFileSync(containerLogFile(namespace.name, 'ring-0', 'agent'), 'utf8');
+    expect(agentLog).toContain('0.1.0');
+    for (const [i, node] of cluster.nodes.entries()) {
+      expect(readFileSync(join(nodeDataRoot(node), 'api-check'), 'utf8').trim()).toBe(`pod/${podNames[i]}`);
+    }
   });
 
   it('gave the init container a MEDUSA_INI whose paths lead to the local files', async () => {
@@ -275,5 +319,29 @@ describe('kubelet stand-in: a plain StatefulSet on real Cassandra nodes', () => 
     const rows = await again.execute('SELECT count(*) FROM harness.rows', [], { consistency: 5 /* ALL */ });
     await again.shutdown();
     expect(Number(rows.first().get('count'))).toBe(20);
-  });
+  }, 420_000);
+  it('restarts a deleted pod on the same node: the old Cassandra process stops before the new pod starts it', async () => {
+    const node = cluster.nodes[1]!;
+    const before = await readPod('ring-1');
+    const pidBefore = runningPid(node.service);
+    expect(pidBefore).toBeDefined();
+    await core.deleteNamespacedPod({ name: 'ring-1', namespace: namespace.name });
+    // The finalizer keeps the pod Terminating until its node has stopped.
+    const terminating = await readPod('ring-1');
+    expect(terminating.metadata?.uid).toBe(before.metadata?.uid);
+    expect(terminating.metadata?.deletionTimestamp).toBeDefined();
+    const after = await eventually(
+      'a new ring-1 Ready',
+      async () => {
+        const pod = await readPod('ring-1').catch(() => undefined);
+        return pod && pod.metadata?.uid !== before.metadata?.uid && isReady(pod) ? pod : undefined;
+      },
+      180_000,
+      1000,
+    );
+    expect(after.status?.podIP).toBe(node.address);
+    const pidAfter = runningPid(node.service);
+    expect(pidAfter).toBeDefined();
+    expect(pidAfter).not.toBe(pidBefore);
+  }, 420_000);
 });

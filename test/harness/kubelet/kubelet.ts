@@ -9,6 +9,7 @@ import { ReferenceReader } from './api-reads.js';
 import { addFinalizer, removeFinalizer } from './finalizer.js';
 import { nodeChooser, type NodeChooser } from './node-binding.js';
 import { PodRunner, type Backoff } from './pod-runner.js';
+import type { ApiAccess } from './service-account.js';
 
 export interface KubeletOptions {
   kubeConfig: k8s.KubeConfig;
@@ -23,6 +24,11 @@ export interface KubeletOptions {
   /** Full control over the binding; overrides nodeMap. */
   nodeFor?: NodeChooser;
   backoff?: Partial<Backoff>;
+  /**
+   * How container processes reach the API: a token of the pod's service account (default; RBAC
+   * applies as in a cluster) or the test bed's admin kubeconfig.
+   */
+  apiAccess?: ApiAccess;
   logger?: Logger;
 }
 
@@ -71,6 +77,7 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
     reader,
     logger,
     backoff,
+    apiAccess: options.apiAccess ?? 'service-account',
     // Like CassandraCluster.start: the seed serves CQL before the others start, when its pod runs.
     async cassandraStartGate(node: CassandraNode, signal: AbortSignal): Promise<void> {
       const seed = cluster.nodes[0];

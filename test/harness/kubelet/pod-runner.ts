@@ -14,6 +14,12 @@ import { resolveEnv } from './env.js';
 import type { PodIdentity } from './field-ref.js';
 import { PodStatusBook } from './pod-status.js';
 import { processSpec } from './process-spec.js';
+import {
+  mountApiCredentials,
+  serviceAccountMountPath,
+  type ApiAccess,
+  type ApiCredentials,
+} from './service-account.js';
 import { PodVolumes } from './volumes.js';
 
 export interface Backoff {
@@ -30,6 +36,8 @@ export interface RunnerContext {
   backoff: Backoff;
   /** Resolves once the node may start Cassandra (a non-seed node waits for a starting seed). */
   cassandraStartGate(node: CassandraNode, signal: AbortSignal): Promise<void>;
+  /** How processes reach the Kubernetes API (KUBECONFIG). */
+  apiAccess: ApiAccess;
 }
 
 const exitCode = (exit: Exit): number =>
@@ -52,6 +60,7 @@ export class PodRunner {
   private readonly identity: PodIdentity;
   private readonly log: Logger;
   private lifecycle: Promise<void> = Promise.resolve();
+  private api: ApiCredentials | undefined;
 
   constructor(
     private readonly context: RunnerContext,
@@ -131,11 +140,19 @@ export class PodRunner {
     for (;;) {
       try {
         await this.volumes.materialise(this.identity, this.context.reader);
+        this.api = await mountApiCredentials(
+          this.context.kubeConfig,
+          this.pod,
+          this.volumes.podDir,
+          this.context.apiAccess,
+        );
         return true;
       } catch (error) {
-        if (!(error instanceof MissingReference)) throw error;
-        this.log.warn('volume not ready', { message: error.message });
-        for (const c of this.pod.spec?.containers ?? []) this.status.waiting(c.name, 'ContainerCreating');
+        // A missing Secret or ConfigMap, or the API failing for a moment: kubelet keeps trying.
+        this.log.warn('volumes not ready', { error });
+        const message = error instanceof Error ? error.message : String(error);
+        for (const c of this.pod.spec?.containers ?? [])
+          this.status.waiting(c.name, 'ContainerCreating', message);
         await this.write();
         if (!(await pause(this.context.backoff.initialMs, this.signal))) return false;
       }
@@ -147,8 +164,17 @@ export class PodRunner {
     role: Extract<ContainerRole, 'agent' | 'command'>,
   ): Promise<ContainerProcess | undefined> {
     const env = await resolveEnv(container, this.identity, this.context.reader);
-    const paths = this.volumes.pathMap(container);
-    const spec = processSpec(container, role, env, paths, { name: this.name, dir: this.volumes.podDir });
+    const paths = this.volumes.pathMap(
+      container,
+      this.api?.dir
+        ? [{ containerPath: serviceAccountMountPath, localPath: this.api.dir, volume: 'kube-api-access' }]
+        : [],
+    );
+    const spec = processSpec(container, role, env, paths, {
+      name: this.name,
+      dir: this.volumes.podDir,
+      ...(this.api ? { kubeconfig: this.api.kubeconfig } : {}),
+    });
     if (this.signal.aborted) return undefined;
     const logTo = containerLogFile(this.pod.metadata?.namespace ?? '', this.name, container.name);
     this.log.info('container starting', { container: container.name, command: spec.command, log: logTo });
@@ -157,7 +183,7 @@ export class PodRunner {
     return child;
   }
 
-  /** Launches, retrying with backoff while a referenced Secret or ConfigMap is missing. */
+  /** Launches, retrying with backoff while a referenced Secret or ConfigMap is missing, say. */
   private async launchWhenConfigured(
     container: V1Container,
     role: Extract<ContainerRole, 'agent' | 'command'>,
@@ -166,8 +192,11 @@ export class PodRunner {
       try {
         return await this.launch(container, role);
       } catch (error) {
-        if (!(error instanceof MissingReference)) throw error;
-        this.status.waiting(container.name, error.reason, error.message);
+        // A missing reference, or the API failing for a moment: reported, then tried again.
+        const reason = error instanceof MissingReference ? error.reason : 'CreateContainerError';
+        const message = error instanceof Error ? error.message : String(error);
+        this.log.warn('container not started', { container: container.name, reason, message });
+        this.status.waiting(container.name, reason, message);
         await this.write();
         if (!(await pause(this.context.backoff.initialMs, this.signal))) return undefined;
       }

@@ -36,9 +36,11 @@ export function processSpec(
   role: Extract<ContainerRole, 'agent' | 'command'>,
   containerEnv: Record<string, string>,
   paths: PathMap,
-  pod: { name: string; dir: string },
+  pod: { name: string; dir: string; kubeconfig?: string },
 ): ProcessSpec {
   const env: Record<string, string> = { ...hostEnv(), HOSTNAME: pod.name };
+  // In place of the service account token mount plus KUBERNETES_SERVICE_HOST.
+  if (pod.kubeconfig) env.KUBECONFIG = pod.kubeconfig;
   const tmp = paths.resolve('/tmp');
   if (tmp) env.TMPDIR = tmp;
   for (const [name, value] of Object.entries(containerEnv)) {

@@ -159,8 +159,8 @@ export class PodVolumes {
   }
 
   /** The mount table of one container: mount path to the local directory (and subPath). */
-  pathMap(container: V1Container): PathMap {
-    const mappings: PathMapping[] = [];
+  pathMap(container: V1Container, extra: PathMapping[] = []): PathMap {
+    const mappings: PathMapping[] = [...extra];
     for (const mount of container.volumeMounts ?? []) {
       const dir = this.dirs.get(mount.name);
       if (!dir) continue;
