@@ -146,7 +146,7 @@ describe('cass-operator stand-in: a CassandraDatacenter on real Cassandra nodes'
       customPath(api.group, api.version, api.plural, namespace.name),
       datacenter(),
     );
-  }, 420_000);
+  });
 
   afterAll(async () => {
     await kubelet?.stop();
@@ -261,5 +261,5 @@ describe('cass-operator stand-in: a CassandraDatacenter on real Cassandra nodes'
     expect(condition(dc, 'Resuming')).toBe('False');
     expect(cluster.nodes.every((n) => n.isRunning())).toBe(true);
     expect(markers()).toEqual(podsByNode.map((p) => `${p} v2`));
-  });
+  }, 420_000);
 });
