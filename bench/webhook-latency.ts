@@ -7,8 +7,8 @@
 // Open loop: request i is due at start + i/rate and its latency is counted from that due time, so a
 // slow server cannot hide its queueing (no coordinated omission). Connections are kept alive, as the
 // apiserver keeps them. Lookups are answered from memory: the apiserver's own latency is not ours.
-// Both servers run in a child process, so the load generator does not share their event loop; the
-// measurement alternates between them in slices so that noise from the machine hits both alike.
+// Each server runs in its own child process, so neither shares an event loop with the load generator
+// or with the other; every tick sends one request to each, so noise from the machine hits both alike.
 import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:https';
@@ -25,10 +25,11 @@ import { createWebhookServer, routes } from '../webhook/server.js';
 const { values } = parseArgs({
   options: {
     rate: { type: 'string', default: '200' },
-    duration: { type: 'string', default: '4' },
-    rounds: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '2' },
     'serve-dir': { type: 'string' },
+    serve: { type: 'string' },
   },
 });
 const rate = Number(values.rate);
@@ -221,27 +222,35 @@ function send(agent: Agent, port: number, path: string, body: string): Promise<v
   });
 }
 
-/** Sends at `rate` per second for `seconds`; latencies (ms) from each request's due time. */
+/**
+ * Sends one request to each port at `rate` ticks per second for `seconds`; per port, latencies (ms)
+ * counted from each request's due time.
+ */
 async function load(
-  port: number,
+  ports: number[],
   path: string,
   body: (i: number) => string,
   seconds: number,
-): Promise<number[]> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+): Promise<number[][]> {
+  const agents = ports.map(() => new Agent({ keepAlive: true, maxSockets: 64 }));
   const total = Math.round(rate * seconds);
   const start = performance.now() + 20;
-  const latencies: number[] = [];
+  const latencies: number[][] = ports.map(() => []);
   const pending: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
     const due = start + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const text = body(i);
-    pending.push(send(agent, port, path, text).then(() => void latencies.push(performance.now() - due)));
+    ports.forEach((port, p) => {
+      const agent = agents[p] as Agent;
+      pending.push(
+        send(agent, port, path, text).then(() => void latencies[p]?.push(performance.now() - due)),
+      );
+    });
   }
   await Promise.all(pending);
-  agent.destroy();
+  agents.forEach((a) => a.destroy());
   return latencies;
 }
 
@@ -258,21 +267,34 @@ function summary(latencies: number[]) {
   };
 }
 
-async function serve(): Promise<void> {
+async function serve(which: string): Promise<void> {
+  if (which === 'peer') {
+    const peer = await startPeer();
+    process.send?.({ port: peer.port });
+    process.on('disconnect', () => {
+      peer.close();
+      process.exit(0);
+    });
+    return;
+  }
   const webhook = await createWebhookServer({
     certificates: serving,
     reader,
     log: createLogger('webhook', { level: 'error', write: () => undefined }),
   });
-  const webhookPort = await webhook.listen(0, '127.0.0.1');
-  const peer = await startPeer();
-  process.send?.({ webhookPort, peerPort: peer.port });
-  process.on('disconnect', () => {
-    void webhook.stop(500).then(() => {
-      peer.close();
-      process.exit(0);
-    });
+  process.send?.({ port: await webhook.listen(0, '127.0.0.1') });
+  process.on('disconnect', () => void webhook.stop(500).then(() => process.exit(0)));
+}
+
+function spawnServer(which: 'webhook' | 'peer'): Promise<{ port: number; stop: () => void }> {
+  const child = fork(process.argv[1] ?? '', ['--serve-dir', dir, '--serve', which], {
+    execArgv: process.execArgv,
   });
+  return new Promise((resolve) =>
+    child.once('message', (m) =>
+      resolve({ port: (m as { port: number }).port, stop: () => child.disconnect() }),
+    ),
+  );
 }
 
 const loadNow = () =>
@@ -282,22 +304,19 @@ const loadNow = () =>
 
 async function measure(): Promise<void> {
   const loadBefore = loadNow();
-  const child = fork(process.argv[1] ?? '', ['--serve-dir', dir], { execArgv: process.execArgv });
-  const { webhookPort, peerPort } = await new Promise<{ webhookPort: number; peerPort: number }>((resolve) =>
-    child.once('message', (m) => resolve(m as { webhookPort: number; peerPort: number })),
-  );
+  const [webhook, peer] = await Promise.all([spawnServer('webhook'), spawnServer('peer')]);
   console.log(
-    `webhook latency: ${rate} req/s open loop, ${rounds} x ${durationS}s per server (alternated), node ${process.version}`,
+    `webhook latency: ${rate} req/s to each server, open loop, ${rounds} x ${durationS}s, node ${process.version}`,
   );
   const fmt = (n: number) => n.toFixed(2).padStart(7);
   for (const scenario of scenarios) {
     const ours: number[] = [];
     const theirs: number[] = [];
-    await load(webhookPort, scenario.path, scenario.body, warmupS);
-    await load(peerPort, scenario.path, scenario.body, warmupS);
+    await load([webhook.port, peer.port], scenario.path, scenario.body, warmupS);
     for (let round = 0; round < rounds; round++) {
-      ours.push(...(await load(webhookPort, scenario.path, scenario.body, durationS)));
-      theirs.push(...(await load(peerPort, scenario.path, scenario.body, durationS)));
+      const [a, b] = await load([webhook.port, peer.port], scenario.path, scenario.body, durationS);
+      ours.push(...(a ?? []));
+      theirs.push(...(b ?? []));
     }
     const a = summary(ours);
     const b = summary(theirs);
@@ -314,8 +333,9 @@ async function measure(): Promise<void> {
     );
   }
   console.log(`\nload average before/after: ${loadBefore} / ${loadNow()} on ${cpus().length} CPUs`);
-  child.disconnect();
+  webhook.stop();
+  peer.stop();
 }
 
-if (values['serve-dir']) await serve();
+if (values.serve) await serve(values.serve);
 else await measure();

@@ -8,6 +8,8 @@ export const grpcServerCertsPath = '/etc/certificates/grpc-server-certs';
 export const certificatesPath = '/etc/certificates';
 export const managementApiCertsPath = '/etc/encryption/mgmt';
 export const defaultGrpcPort = 50051;
+/** Where the shared volume of storageProvider `local` is mounted; Medusa's base_path. */
+export const localBackupsPath = '/mnt/backups';
 
 export interface MedusaIniInput {
   /** storageProperties with the CRD defaults applied. */
@@ -74,6 +76,7 @@ function storageLines(s: Storage, prefix: string): (Line | undefined)[] {
     ['use_sudo_for_restore', 'false'],
     ['storage_provider', s.storageProvider ?? ''],
     ['bucket_name', s.bucketName ?? ''],
+    when(s.storageProvider === 'local', ['base_path', localBackupsPath]),
     when(s.storageSecretRef?.name, ['key_file', `${medusaSecretsPath}/credentials`]),
     ['prefix', prefix],
     ['max_backup_age', s.maxBackupAge],

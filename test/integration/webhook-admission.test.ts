@@ -728,6 +728,26 @@ const invalid: Case[] = [
     field: 'spec.serviceProperties.encryption.serverSecretName',
   },
   {
+    title: 'local provider on an emptyDir',
+    ...config('c32', { storageProvider: 'local', bucketName: 'backups', localVolume: { emptyDir: {} } }),
+    field: `${sp}.localVolume.emptyDir`,
+  },
+  {
+    title: 'local provider with two volume sources',
+    ...config('c33', {
+      storageProvider: 'local',
+      bucketName: 'backups',
+      localVolume: { nfs: { server: 'nfs', path: '/x' }, hostPath: { path: '/y' } },
+    }),
+    field: `${sp}.localVolume`,
+  },
+  {
+    title: 'local provider without its volume',
+    ...config('c34', { storageProvider: 'local', bucketName: 'backups' }),
+    field: `${sp}.localVolume`,
+    by: 'schema',
+  },
+  {
     title: 'unknown pull policy',
     ...config('c31', storage, { containerImage: { pullPolicy: 'Sometimes' } }),
     field: 'spec.containerImage.pullPolicy',

@@ -9,6 +9,7 @@ import type {
 import {
   certificatesPath,
   grpcServerCertsPath,
+  localBackupsPath,
   managementApiCertsPath,
   medusaSecretsPath,
 } from '../medusa-ini.js';
@@ -34,6 +35,7 @@ export const volumeNames = {
   usercert: 'usercert',
   userkey: 'userkey',
   managementApi: 'mgmt-encryption',
+  localBackups: 'medusa-backups',
 } as const;
 
 /** Env vars the webhook sets; any other env var found on an injected container is kept. */
@@ -103,6 +105,7 @@ function mounts(plan: InjectionPlan, pod: PodMounts): V1VolumeMount[] {
     list.push({ name: volumeNames.storageSecret, mountPath: medusaSecretsPath, readOnly: true });
   if (plan.managementApiSecret)
     list.push({ name: volumeNames.managementApi, mountPath: managementApiCertsPath, readOnly: true });
+  if (plan.localVolume) list.push({ name: volumeNames.localBackups, mountPath: localBackupsPath });
   return list;
 }
 
@@ -129,6 +132,7 @@ export function medusaVolumes(plan: InjectionPlan): V1Volume[] {
   if (plan.grpcServerSecret) list.push(secret(volumeNames.grpcServerCerts, plan.grpcServerSecret));
   if (plan.storageSecret) list.push(secret(volumeNames.storageSecret, plan.storageSecret));
   if (plan.managementApiSecret) list.push(secret(volumeNames.managementApi, plan.managementApiSecret));
+  if (plan.localVolume) list.push({ ...plan.localVolume, name: volumeNames.localBackups } as V1Volume);
   return list;
 }
 

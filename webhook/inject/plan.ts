@@ -14,6 +14,8 @@ export interface InjectionPlan {
   /** Secret with `username` and `password` for CQL. */
   cqlSecret: { name: string; optional: boolean };
   storageSecret?: string;
+  /** storageProvider local: the volume source of the shared backup volume. */
+  localVolume?: Record<string, unknown>;
   grpcServerSecret?: string;
   certificatesSecret?: string;
   clientEncryptionStores?: MedusaConfigurationSpec['clientEncryptionStores'];
@@ -62,6 +64,9 @@ export function planInjection(spec: MedusaConfigurationSpec, dc: BoundDatacenter
       : { name: `${dc.cluster}-medusa`, optional: true },
     ...(spec.storageProperties?.storageSecretRef?.name
       ? { storageSecret: spec.storageProperties.storageSecretRef.name }
+      : {}),
+    ...(storage.storageProvider === 'local' && storage.localVolume
+      ? { localVolume: storage.localVolume }
       : {}),
     ...(spec.serviceProperties?.encryption?.serverSecretName
       ? { grpcServerSecret: spec.serviceProperties.encryption.serverSecretName }

@@ -169,3 +169,33 @@ describe('injectMedusa', () => {
     });
   });
 });
+
+describe('storageProvider local', () => {
+  it('mounts the shared volume at /mnt/backups in both containers and points base_path there', () => {
+    const local = planInjection(
+      {
+        storageProperties: {
+          ...spec.storageProperties!,
+          storageProvider: 'local',
+          bucketName: 'cassandra-backups',
+          storageSecretRef: undefined,
+          localVolume: { nfs: { server: 'nfs.example.com', path: '/exports/cassandra' } },
+        },
+        purgeBackups: true,
+      },
+      { cluster: 'demo', prefix: 'demo' },
+    );
+    const injected = injectMedusa(cassOperatorSts(), local);
+    expect(pod(injected)?.volumes).toContainEqual({
+      name: 'medusa-backups',
+      nfs: { server: 'nfs.example.com', path: '/exports/cassandra' },
+    });
+    for (const c of [
+      container(pod(injected)?.containers, 'medusa'),
+      container(pod(injected)?.initContainers, 'medusa-restore'),
+    ]) {
+      expect(c?.volumeMounts).toContainEqual({ name: 'medusa-backups', mountPath: '/mnt/backups' });
+      expect(c?.env?.find((e) => e.name === 'MEDUSA_INI')?.value).toContain('    base_path = /mnt/backups');
+    }
+  });
+});

@@ -36,6 +36,10 @@ const bucketRules: Record<StorageProvider, { pattern: RegExp; allowed: string }>
     pattern: /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/,
     allowed: '3-222 lowercase letters, digits, ".", "_" and "-"',
   },
+  local: {
+    pattern: /^(?!\.{1,2}$)[^/]{1,255}$/,
+    allowed: 'a directory name under /mnt/backups: 1-255 characters, no "/", not "." or ".."',
+  },
   azure_blobs: {
     pattern: /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/,
     allowed: '3-63 lowercase letters, digits and single "-" (an Azure container name)',
@@ -99,9 +103,50 @@ function checkStorage(s: Storage, out: Findings): void {
     );
   }
   if (s.prefix !== undefined) for (const problem of prefixProblems(s.prefix)) add('prefix', problem);
+  if (s.localVolume !== undefined) checkLocalVolume(s, out);
   const secret = s.storageSecretRef?.name;
   if (secret && !dns1123Subdomain.test(secret))
     add('storageSecretRef.name', `"${secret}" is not a valid Secret name`);
+}
+
+/** Volume sources a shared backup volume can come from (corev1.VolumeSource members). */
+const volumeSources = [
+  'nfs',
+  'persistentVolumeClaim',
+  'hostPath',
+  'cephfs',
+  'glusterfs',
+  'csi',
+  'azureFile',
+  'iscsi',
+  'fc',
+  'flexVolume',
+  'portworxVolume',
+  'quobyte',
+  'emptyDir',
+];
+
+function checkLocalVolume(s: Storage, out: Findings): void {
+  const field = `${sp}.localVolume`;
+  if (s.storageProvider !== 'local') {
+    out.warnings.push(
+      `${field} is only used by storageProvider local; ${s.storageProvider ?? 'this configuration'} ignores it`,
+    );
+    return;
+  }
+  const keys = Object.keys(s.localVolume ?? {});
+  if (keys.length !== 1 || !volumeSources.includes(keys[0] ?? '')) {
+    out.causes.push({
+      field,
+      message: `must hold exactly one volume source (${volumeSources.slice(0, 3).join(', ')}, ...), got ${keys.length === 0 ? 'none' : keys.join(', ')}`,
+    });
+  } else if (keys[0] === 'emptyDir') {
+    out.causes.push({
+      field: `${field}.emptyDir`,
+      message:
+        'is not shared between nodes and disappears with the pod: use nfs or a ReadWriteMany persistentVolumeClaim',
+    });
+  }
 }
 
 function checkWarnings(s: Storage, out: Findings): void {
