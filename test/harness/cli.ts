@@ -10,6 +10,7 @@ import { kubeconfigPath } from '../bed/kube.js';
 import { startCassOperator, type CassOperator } from './cass-operator/operator.js';
 import { startKubelet } from './kubelet/kubelet.js';
 import { nodeChooser, rackAwareChooser } from './kubelet/node-binding.js';
+import type { ApiAccess } from './kubelet/service-account.js';
 
 const usage = `usage: tsx test/harness/cli.ts --namespace NS --cluster-hosts 1,2,3 [options]
   --namespace NS                 namespace to serve (created when missing)
@@ -17,6 +18,9 @@ const usage = `usage: tsx test/harness/cli.ts --namespace NS --cluster-hosts 1,2
   --cassandra-cluster-name NAME  test cluster name (folder under .testbed/cassandra; default harness-NS)
   --statefulsets a,b             only run the pods of these StatefulSets (default: every pod)
   --no-cass-operator             do not run the cass-operator stand-in
+  --api-access admin|service-account
+                                 what containers get as KUBECONFIG: the harness's own kubeconfig
+                                 (default) or a token of the pod's service account (RBAC applies)
   --kubeconfig PATH              default: the test bed's admin kubeconfig`;
 
 const { values } = parseArgs({
@@ -26,6 +30,7 @@ const { values } = parseArgs({
     'cassandra-cluster-name': { type: 'string' },
     statefulsets: { type: 'string' },
     'no-cass-operator': { type: 'boolean', default: false },
+    'api-access': { type: 'string', default: 'admin' },
     kubeconfig: { type: 'string', default: kubeconfigPath },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -35,7 +40,15 @@ const hosts = (values['cluster-hosts'] ?? '')
   .split(',')
   .filter(Boolean)
   .map((h) => Number(h.trim()));
-if (values.help || !values.namespace || hosts.length === 0 || hosts.some((h) => !Number.isInteger(h))) {
+const apiAccess = values['api-access'];
+const badAccess = apiAccess !== 'admin' && apiAccess !== 'service-account';
+if (
+  values.help ||
+  !values.namespace ||
+  badAccess ||
+  hosts.length === 0 ||
+  hosts.some((h) => !Number.isInteger(h))
+) {
   console.error(usage);
   process.exit(values.help ? 0 : 2);
 }
@@ -62,6 +75,7 @@ const kubelet = await startKubelet({
   cluster,
   logger,
   nodeFor: rackAwareChooser(cluster, racksOf, nodeChooser(cluster)),
+  apiAccess: apiAccess as ApiAccess,
   ...(values.statefulsets ? { statefulSets: values.statefulsets.split(',') } : {}),
 });
 logger.info('harness running; SIGTERM or Ctrl-C stops it', {

@@ -6,7 +6,8 @@ import { MissingReference } from './api-reads.js';
 
 // The kubelet mounts a token of the pod's service account at
 // /var/run/secrets/kubernetes.io/serviceaccount; a process here finds the API through KUBECONFIG
-// instead, written next to the same files. `admin` hands out the test bed's admin kubeconfig.
+// instead, written next to the same files. `admin` hands out the harness's own kubeconfig (its
+// KUBECONFIG, else the test bed's admin one).
 
 export type ApiAccess = 'service-account' | 'admin';
 export const serviceAccountMountPath = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -26,7 +27,7 @@ export async function mountApiCredentials(
   access: ApiAccess,
 ): Promise<ApiCredentials | undefined> {
   if (pod.spec?.automountServiceAccountToken === false) return undefined;
-  if (access === 'admin') return { kubeconfig: kubeconfigPath };
+  if (access === 'admin') return { kubeconfig: process.env.KUBECONFIG ?? kubeconfigPath };
   const namespace = pod.metadata?.namespace ?? '';
   const account = pod.spec?.serviceAccountName ?? 'default';
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
