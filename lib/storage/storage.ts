@@ -4,6 +4,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { hashesMatch } from './hashing.js';
 import { isS3, resolveConfig, type ResolvedStorageConfig, type StorageConfig } from './config.js';
 import type { ByteRange, ObjectInfo, SourceFactory, StorageBackend } from './driver.js';
 import { AzureBackend } from './drivers/azure.js';
@@ -85,8 +86,34 @@ export class Storage {
   /** Streams `size` bytes from a fresh source per attempt; counts against concurrentTransfers. */
   upload(key: string, open: SourceFactory, size: number): Promise<ObjectInfo> {
     return this.transfers.run(() =>
-      this.attempt(() => this.backend.putStream(key, this.throttle(open()), size)),
+      this.attempt(async () => {
+        const md5 = createHash('md5');
+        const hashing = new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            md5.update(chunk);
+            callback(null, chunk);
+          },
+        });
+        const source = this.throttle(open());
+        pipeline(source, hashing).catch(() => undefined); // errors surface on `hashing` (destroyed)
+        const info = await this.backend.putStream(key, hashing, size);
+        this.checkStoredHash(info, md5.digest('hex'));
+        return info;
+      }),
     );
+  }
+
+  /**
+   * Compares the provider's hash with the MD5 of the bytes sent, when the provider reports a plain
+   * MD5 (not multipart, not encrypted): catches corruption in transit.
+   */
+  private checkStoredHash(info: ObjectInfo, sent: string): void {
+    if (this.config.kmsId || this.config.sseCKey || info.hash === null || info.hash.includes('-')) return;
+    if (hashesMatch(info.hash, sent) === false) {
+      throw new Error(
+        `upload of ${info.key}: stored hash ${info.hash} does not match the MD5 of the data sent (${sent})`,
+      );
+    }
   }
 
   async uploadFile(key: string, path: string): Promise<ObjectInfo> {

@@ -252,3 +252,26 @@ describe('reading, verifying and deleting', () => {
     expect(await repo.verifyNodeBackup(fqdn, 'b1')).toEqual([]);
   });
 });
+
+describe('upload integrity', () => {
+  it('refuses an upload whose stored hash is not the MD5 of the bytes sent', async () => {
+    class CorruptingBackend extends LocalBackend {
+      override async putStream(key: string, source: Readable, size: number): Promise<ObjectInfo> {
+        const info = await super.putStream(key, source, size);
+        return { ...info, hash: 'ffffffffffffffffffffffffffffffff' };
+      }
+    }
+    const config = resolveConfig({
+      provider: 'local',
+      basePath: join(dir, 'corrupt'),
+      bucket: 'b',
+      retryAttempts: 1,
+    });
+    const storage = new Storage(new CorruptingBackend(config), config);
+    const file = join(dir, 'payload');
+    writeFileSync(file, 'payload');
+    await expect(storage.uploadFile('k', file)).rejects.toThrow(/does not match the MD5/);
+    const honest = new Storage(new LocalBackend(config), config);
+    expect((await honest.uploadFile('k', file)).hash).toBe('321c3cf486ed509164edec1e1981fec8');
+  });
+});
