@@ -26,6 +26,25 @@ export interface Observation {
   nodes: NodeProgress[];
 }
 
+const names = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
+
+/**
+ * Per-node rows of an operation: the agents' progress when there is some, else k8ssandra's pod lists
+ * (inProgress, finished, failed). `finished` may hold task results ({podName}) instead of names.
+ */
+export function nodesOf(status: Record<string, unknown>): NodeProgress[] {
+  const progress = (status.progress as NodeProgress[] | undefined) ?? [];
+  if (progress.length > 0) return progress;
+  const finished = (Array.isArray(status.finished) ? status.finished : []).map((f: unknown) =>
+    typeof f === 'string' ? f : ((f as { podName?: string }).podName ?? '-'),
+  );
+  return [
+    ...names(status.inProgress).map((node) => ({ node, phase: 'Running' })),
+    ...finished.map((node) => ({ node, phase: 'Succeeded' })),
+    ...names(status.failed).map((node) => ({ node, phase: 'Failed' })),
+  ];
+}
+
 export interface WaitOptions<T> {
   what: string;
   fetch: () => Promise<T>;

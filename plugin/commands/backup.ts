@@ -6,7 +6,7 @@ import { MedusaError } from '../errors.js';
 import { colorStatus, type Io } from '../io.js';
 import { explainApiError } from '../kube.js';
 import { createResource, getResource, qualifiedName, type MedusaResource } from '../resources.js';
-import { waitFor, type NodeProgress, type Observation } from '../wait.js';
+import { nodesOf, waitFor, type NodeProgress, type Observation } from '../wait.js';
 import {
   filterOf,
   formatOf,
@@ -24,19 +24,10 @@ const jobs = 'medusabackupjobs';
 export function observeJob(job: MedusaResource): Observation {
   const status = job.status ?? {};
   const failed = list(status.failed);
-  const finished = list(status.finished);
-  const inProgress = list(status.inProgress);
   const progress = (status.progress as NodeProgress[] | undefined) ?? [];
   const done = Boolean(status.finishTime);
   const phase = done ? (failed.length ? 'Failed' : 'Succeeded') : status.startTime ? 'Running' : 'Pending';
-  const nodes =
-    progress.length > 0
-      ? progress
-      : [
-          ...inProgress.map((node) => ({ node, phase: 'Running' })),
-          ...finished.map((node) => ({ node, phase: 'Succeeded' })),
-          ...failed.map((node) => ({ node, phase: 'Failed' })),
-        ];
+  const nodes = nodesOf(status);
   const failedCondition = (
     status.conditions as { type: string; status: string; message: string }[] | undefined
   )?.find((c) => c.type === 'Failed' && c.status === 'True');

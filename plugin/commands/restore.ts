@@ -3,7 +3,7 @@ import type { RestoreArgs } from '../args.js';
 import { MedusaError } from '../errors.js';
 import { colorStatus, type Io } from '../io.js';
 import { createResource, getResource, qualifiedName, type MedusaResource } from '../resources.js';
-import { waitFor, type NodeProgress, type Observation } from '../wait.js';
+import { nodesOf, waitFor, type Observation } from '../wait.js';
 import {
   filterOf,
   formatOf,
@@ -20,7 +20,6 @@ const restores = 'medusarestorejobs';
 export function observeRestore(job: MedusaResource): Observation {
   const status = job.status ?? {};
   const failed = list(status.failed);
-  const progress = (status.progress as NodeProgress[] | undefined) ?? [];
   const message = status.message as string | undefined;
   const done = Boolean(status.finishTime);
   const isFailed = failed.length > 0 || Boolean(message && done);
@@ -29,14 +28,7 @@ export function observeRestore(job: MedusaResource): Observation {
   else if (status.datacenterStopped) phase = 'Restoring';
   else if (status.restorePrepared) phase = 'Stopping datacenter';
   else if (status.startTime) phase = 'Preparing';
-  const nodes =
-    progress.length > 0
-      ? progress
-      : [
-          ...list(status.inProgress).map((node) => ({ node, phase: 'Running' })),
-          ...list(status.finished).map((node) => ({ node, phase: 'Succeeded' })),
-          ...failed.map((node) => ({ node, phase: 'Failed' })),
-        ];
+  const nodes = nodesOf(status);
   return { phase, done, failed: isFailed, nodes, ...(message ? { message } : {}) };
 }
 

@@ -5,7 +5,7 @@ import { colorStatus, type Io } from '../io.js';
 import type { TableSpec } from '../printers/output.js';
 import { renderFields, renderTable } from '../printers/table.js';
 import { createResource, getResource, qualifiedName, type MedusaResource } from '../resources.js';
-import { renderProgress, waitFor, type NodeProgress, type Observation } from '../wait.js';
+import { nodesOf, renderProgress, waitFor, type NodeProgress, type Observation } from '../wait.js';
 import {
   ageOf,
   formatOf,
@@ -33,18 +33,10 @@ interface TaskResult {
 export function observeTask(task: MedusaResource): Observation {
   const status = task.status ?? {};
   const failed = listOf(status.failed);
-  const finished = (status.finished as TaskResult[] | undefined) ?? [];
   const progress = (status.progress as NodeProgress[] | undefined) ?? [];
   const done = Boolean(status.finishTime);
   const phase = done ? (failed.length ? 'Failed' : 'Succeeded') : status.startTime ? 'Running' : 'Pending';
-  const nodes =
-    progress.length > 0
-      ? progress
-      : [
-          ...listOf(status.inProgress).map((node) => ({ node, phase: 'Running' })),
-          ...finished.map((r) => ({ node: r.podName ?? '-', phase: 'Succeeded' })),
-          ...failed.map((node) => ({ node, phase: 'Failed' })),
-        ];
+  const nodes = nodesOf(status);
   const message = progress.find((n) => n.lastError)?.lastError;
   return { phase, done, failed: failed.length > 0, nodes, ...(message ? { message } : {}) };
 }
