@@ -8,6 +8,7 @@ import {
   type StorageProvider,
 } from '../../crds/index.js';
 import { resources } from '../cluster.js';
+import { writers } from './writers.js';
 import { fromSchema, hasControlCharacters, type Findings, type ValidationContext } from './result.js';
 import { prefixProblems } from './prefix.js';
 
@@ -280,6 +281,28 @@ async function checkBoundDatacenters(
   });
 }
 
+/** After this change, would two clusters write the same prefix of the same bucket? */
+async function checkPrefixClash(
+  name: string,
+  spec: MedusaConfigurationSpec,
+  ctx: ValidationContext,
+  out: Findings,
+): Promise<void> {
+  const key = `${ctx.namespace}/${name}`;
+  const all = await writers(ctx, { key, spec });
+  for (const mine of all.filter((w) => w.configuration === key)) {
+    const clash = all.find(
+      (w) => w.bucket === mine.bucket && w.prefix === mine.prefix && w.cluster !== mine.cluster,
+    );
+    if (!clash) continue;
+    out.causes.push({
+      field: `${sp}.bucketName`,
+      message: `with this change, cluster ${mine.cluster} (${mine.holder} ${mine.namespace}/${mine.name}) would write prefix "${mine.prefix}" of bucket ${mine.bucket}, which cluster ${clash.cluster} (${clash.holder} ${clash.namespace}/${clash.name}) already uses`,
+    });
+    return;
+  }
+}
+
 export async function validateConfiguration(
   object: unknown,
   ctx: ValidationContext,
@@ -307,5 +330,7 @@ export async function validateConfiguration(
     checkWarnings(spec.storageProperties, out);
   }
   checkContainer(spec, out);
-  if (out.causes.length === 0) await checkBoundDatacenters(checked.value.metadata.name ?? '', spec, ctx, out);
+  const name = checked.value.metadata.name ?? '';
+  if (out.causes.length === 0) await checkBoundDatacenters(name, spec, ctx, out);
+  if (out.causes.length === 0) await checkPrefixClash(name, spec, ctx, out);
 }
