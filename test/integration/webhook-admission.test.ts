@@ -1052,6 +1052,39 @@ describe('validation: invalid objects are refused with the field at fault', () =
     );
   });
 
+  it('refuses pointing a configuration at the bucket and prefix of another cluster', async () => {
+    await create(
+      res.config,
+      medusa('MedusaConfiguration', 'second', {
+        storageProperties: { ...storage, bucketName: 'other-bucket' },
+      }),
+    );
+    await create(
+      res.dc,
+      datacenter('dc-other', 'other-cluster', {
+        [configurationAnnotation]: 'second',
+        [prefixAnnotation]: 'demo',
+      }),
+    );
+    const message = await refusal(
+      retryOnConflict(async () => {
+        const stored = await read(res.config, 'second');
+        const properties = {
+          ...(stored.spec?.storageProperties as Record<string, unknown>),
+          bucketName: 'medusa-backups',
+        };
+        return replace(res.config, 'second', {
+          ...stored,
+          spec: { ...stored.spec, storageProperties: properties },
+        });
+      }),
+    );
+    expect(message).toContain('spec.storageProperties.bucketName: with this change, cluster');
+    expect(message).toContain(
+      'would write prefix "demo" of bucket s3_compatible://127.0.0.1:9000/medusa-backups',
+    );
+  });
+
   it('accepts a restore of a complete backup that fits the datacenter', async () => {
     const created = await create(
       res.restoreJob,
