@@ -1,0 +1,243 @@
+// The whole product on the test bed, as local processes: the admission webhook (registered by URL
+// with its CA bundle), the controller, and the harness standing in for kubelet and cass-operator,
+// serving one namespace with a datacenter bound to a MedusaConfiguration. Used by the end-to-end
+// tests and by `npm run demo`.
+import * as k8s from '@kubernetes/client-node';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { configurationAnnotation, prefixAnnotation } from '../../crds/binding.js';
+import { webhookConfigurations } from '../../webhook/manifests.js';
+import type { CassandraCluster } from '../bed/cassandra.js';
+import { controlPlaneCa, kubeconfigPath } from '../bed/kube.js';
+import { repoRoot, runDir } from '../bed/paths.js';
+import { issueCert, pemBase64 } from '../bed/pki.js';
+import { portOpen, startService, stopService, waitUntil } from '../bed/proc.js';
+import { localStorageDir, minio } from '../bed/stores.js';
+import { adminConfig, installCrds } from './kube.js';
+
+export type StackStorage = { kind: 'local'; bucket: string } | { kind: 'minio'; bucket: string };
+
+export interface StackOptions {
+  namespace: string;
+  cluster: CassandraCluster;
+  storage: StackStorage;
+  /** Name of the bound StatefulSet (the datacenter). */
+  datacenter?: string;
+  prefix?: string;
+  webhookPort?: number;
+  /** Controller watchdog timings, seconds. */
+  agentStaleAfterSeconds?: number;
+}
+
+export interface Stack {
+  namespace: string;
+  datacenter: string;
+  /** Service names (test/bed/proc.ts) of the processes, for logs. */
+  services: string[];
+  stop(): Promise<void>;
+}
+
+const tsx = (script: string, ...args: string[]) => ({
+  command: process.execPath,
+  args: ['--import', 'tsx', join(repoRoot, script), ...args],
+  cwd: repoRoot,
+});
+
+export function medusaConfiguration(namespace: string, storage: StackStorage) {
+  const storageProperties =
+    storage.kind === 'local'
+      ? { storageProvider: 'local', bucketName: storage.bucket, podStorage: undefined }
+      : {
+          storageProvider: 's3_compatible',
+          bucketName: storage.bucket,
+          host: minio.host,
+          port: minio.port,
+          secure: false,
+          region: minio.region,
+          storageSecretRef: { name: 'medusa-bucket-key' },
+        };
+  return {
+    apiVersion: 'medusa.k8ssandra.io/v1alpha1',
+    kind: 'MedusaConfiguration',
+    metadata: { name: 'medusa', namespace },
+    spec: {
+      storageProperties: JSON.parse(JSON.stringify(storageProperties)) as Record<string, unknown>,
+      purgeBackups: false,
+    },
+  };
+}
+
+/** A Cassandra StatefulSet as a user writes it: data at /var/lib/cassandra, config at /etc/cassandra. */
+export function boundStatefulSet(name: string, replicas: number, prefix: string): k8s.V1StatefulSet {
+  const labels = { app: name, 'cassandra.datastax.com/datacenter': name };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: {
+      name,
+      labels,
+      annotations: { [configurationAnnotation]: 'medusa', [prefixAnnotation]: prefix },
+    },
+    spec: {
+      serviceName: name,
+      replicas,
+      podManagementPolicy: 'OrderedReady',
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels },
+        spec: {
+          containers: [
+            {
+              name: 'cassandra',
+              image: 'cassandra:5.0',
+              ports: [{ containerPort: 9042, name: 'cql' }],
+              volumeMounts: [
+                { name: 'server-data', mountPath: '/var/lib/cassandra' },
+                { name: 'server-config', mountPath: '/etc/cassandra' },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'server-data', emptyDir: {} },
+            { name: 'server-config', emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export async function startStack(o: StackOptions): Promise<Stack> {
+  const kc = adminConfig();
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
+  const datacenter = o.datacenter ?? 'dc1';
+  const port = o.webhookPort ?? 18443;
+  const id = o.namespace;
+  const services = [`webhook-${id}`, `controller-${id}`, `harness-${id}`];
+  await installCrds();
+
+  // Webhook: serving certificate from the control plane's CA, for 127.0.0.1.
+  const certDir = join(runDir, 'stack', id, 'webhook-tls');
+  mkdirSync(certDir, { recursive: true });
+  const serving = issueCert(controlPlaneCa(), certDir, 'serving', 'medusa-webhook', [
+    'IP:127.0.0.1',
+    'DNS:localhost',
+  ]);
+  copyFileSync(serving.cert, join(certDir, 'tls.crt'));
+  copyFileSync(serving.key, join(certDir, 'tls.key'));
+  startService({
+    name: services[0]!,
+    ...tsx(
+      'webhook/main.ts',
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--cert-dir',
+      certDir,
+      '--kubeconfig',
+      kubeconfigPath,
+    ),
+  });
+  await waitUntil(services[0]!, () => portOpen('127.0.0.1', port), 60_000);
+
+  await core.createNamespace({ body: { metadata: { name: o.namespace } } }).catch((e: unknown) => {
+    if ((e as { code?: number }).code !== 409) throw e;
+  });
+  const configs = webhookConfigurations({
+    name: `medusa-${id}`,
+    caBundle: pemBase64(controlPlaneCa().cert),
+    target: { url: `https://127.0.0.1:${port}` },
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': o.namespace } },
+  });
+  await admission.createMutatingWebhookConfiguration({ body: configs.mutating });
+  await admission.createValidatingWebhookConfiguration({ body: configs.validating });
+
+  startService({
+    name: services[1]!,
+    ...tsx('controller/main.ts'),
+    env: {
+      KUBECONFIG: kubeconfigPath,
+      WATCH_NAMESPACE: o.namespace,
+      LEASE_NAMESPACE: o.namespace,
+      AGENT_STALE_AFTER_SECONDS: String(o.agentStaleAfterSeconds ?? 30),
+    },
+  });
+  startService({
+    name: services[2]!,
+    ...tsx(
+      'test/harness/cli.ts',
+      '--namespace',
+      o.namespace,
+      '--cluster-hosts',
+      o.cluster.nodes.map((n) => n.address.split('.')[3]).join(','),
+      '--cassandra-cluster-name',
+      o.cluster.name,
+      '--no-cass-operator',
+    ),
+    env: { KUBECONFIG: kubeconfigPath },
+  });
+
+  // The datacenter's configuration and the bound StatefulSet (the webhook injects the agent).
+  if (o.storage.kind === 'minio') {
+    await core.createNamespacedSecret({
+      namespace: o.namespace,
+      body: {
+        metadata: { name: 'medusa-bucket-key' },
+        stringData: {
+          credentials: `[default]\naws_access_key_id = ${minio.accessKeyId}\naws_secret_access_key = ${minio.secretAccessKey}\n`,
+        },
+      },
+    });
+  } else {
+    mkdirSync(join(localStorageDir, o.storage.bucket), { recursive: true });
+  }
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  await custom.createNamespacedCustomObject({
+    group: 'medusa.k8ssandra.io',
+    version: 'v1alpha1',
+    namespace: o.namespace,
+    plural: 'medusaconfigurations',
+    body: medusaConfiguration(o.namespace, o.storage),
+  });
+  await apps.createNamespacedStatefulSet({
+    namespace: o.namespace,
+    body: boundStatefulSet(datacenter, o.cluster.nodes.length, o.prefix ?? datacenter),
+  });
+
+  return {
+    namespace: o.namespace,
+    datacenter,
+    services,
+    stop: async () => {
+      for (const name of [...services].reverse()) await stopService(name, 60_000);
+      await admission.deleteMutatingWebhookConfiguration({ name: `medusa-${id}` }).catch(() => undefined);
+      await admission.deleteValidatingWebhookConfiguration({ name: `medusa-${id}` }).catch(() => undefined);
+    },
+  };
+}
+
+/** Waits until every pod of the datacenter is Ready (Cassandra up, agent running). */
+export async function waitForDatacenterReady(
+  namespace: string,
+  datacenter: string,
+  replicas: number,
+  timeoutMs = 600_000,
+): Promise<void> {
+  const core = adminConfig().makeApiClient(k8s.CoreV1Api);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pods = await core.listNamespacedPod({ namespace, labelSelector: `app=${datacenter}` });
+    const ready = pods.items.filter((p) =>
+      p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    );
+    if (ready.length === replicas) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `datacenter ${datacenter}: ${ready.length}/${replicas} pods ready after ${timeoutMs / 1000}s`,
+      );
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
