@@ -126,6 +126,7 @@ describe('writing a node backup', () => {
     await writer.finish();
     [cluster] = await repo.listClusterBackups();
     expect(cluster).toMatchObject({ complete: true, completedNodes: [fqdn] });
+    expect(await repo.clusterBackupTotals(cluster!)).toEqual({ size: 4, objects: 1 });
     expect(cluster?.finished).toBeGreaterThanOrEqual(cluster!.started);
   });
 

@@ -6,7 +6,7 @@ import { mapLimited } from '../transfer/limiter.js';
 import { clusterBackupFrom, type ClusterBackup } from './cluster.js';
 import { nodeBackupsFromIndex, parseIndexKey, type IndexedNodeBackup } from './index-listing.js';
 import { BucketLayout } from './layout.js';
-import { parseManifest, type Manifest, type ServerVersion } from './manifest.js';
+import { manifestTotals, parseManifest, type Manifest, type ServerVersion } from './manifest.js';
 import { assertNoPrefixCollision, validateBackupName, validateFqdn } from './names.js';
 import { NodeBackupWriter, type BackupMode } from './writer.js';
 import { parseTokenMap, type TokenMap } from './tokenmap.js';
@@ -105,6 +105,22 @@ export class BackupRepository {
       clusters.push(clusterBackupFrom(group, tokenmap));
     }
     return clusters.sort((a, b) => a.started - b.started || (a.name < b.name ? -1 : 1));
+  }
+
+  /**
+   * Size and object count of a cluster backup: the sums over its finished node backups' manifests,
+   * as Medusa reports them (reused differential files count in full).
+   */
+  async clusterBackupTotals(backup: ClusterBackup): Promise<{ size: number; objects: number }> {
+    let size = 0;
+    let objects = 0;
+    for (const node of backup.nodes) {
+      if (node.finished === undefined) continue;
+      const totals = manifestTotals(await this.readManifest(node.fqdn, node.name));
+      size += totals.size;
+      objects += totals.objects;
+    }
+    return { size, objects };
   }
 
   /** The name in `index/latest_backup/F/backup_name.txt`, if it still names an existing backup. */
