@@ -254,6 +254,27 @@ describe('reading, verifying and deleting', () => {
   });
 });
 
+describe('rebuilding the index', () => {
+  it('restores the index entries of finished backups from their meta folders', async () => {
+    await (await backup('b1', 'full', { 'nb-1-big-Data.db': 'x' })).finish();
+    await (await backup('b2', 'differential', { 'nb-1-big-Data.db': 'x' })).finish();
+    await backup('b3', 'full', { 'nb-2-big-Data.db': 'unfinished' });
+    const before = await repo.listNodeBackups();
+    const index = await repo.storage.list('pfx/index/');
+    await repo.storage.deleteMany(index.map((o) => o.key));
+    expect(await repo.listNodeBackups()).toEqual([]);
+
+    const added = await repo.rebuildIndex([fqdn]);
+    expect(added.map((a) => a.name).sort()).toEqual(['b1', 'b2']);
+    const after = await repo.listNodeBackups();
+    expect(after).toEqual(before.filter((n) => n.name !== 'b3'));
+    expect(after.find((n) => n.name === 'b2')?.differential).toBe(true);
+    expect(await repo.latestBackupName(fqdn)).toMatch(/^b[12]$/);
+    // Nothing to add the second time.
+    expect(await repo.rebuildIndex([fqdn])).toEqual([]);
+  });
+});
+
 describe('upload integrity', () => {
   it('refuses an upload whose stored hash is not the MD5 of the bytes sent', async () => {
     class CorruptingBackend extends LocalBackend {

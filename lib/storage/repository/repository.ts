@@ -181,6 +181,57 @@ export class BackupRepository {
     return writer;
   }
 
+  /**
+   * Re-creates missing index entries from the meta folders, like `medusa build-index` (which
+   * finds nothing under a prefix; this works with one): for each finished node backup of `fqdns`
+   * absent from the index, writes its start and finish entries, then points latest_backup at each
+   * node's most recently finished backup. Returns the node backups added.
+   */
+  async rebuildIndex(fqdns: string[]): Promise<{ name: string; fqdn: string }[]> {
+    const indexed = new Set((await this.listNodeBackups()).map((n) => `${n.name}\u0000${n.fqdn}`));
+    const added: { name: string; fqdn: string }[] = [];
+    for (const fqdn of fqdns) {
+      const base = this.layout.node(fqdn);
+      const objects = await this.storage.list(base);
+      const byKey = new Map(objects.map((o) => [o.key, o]));
+      let latest: { name: string; finished: number; tokenmap: Buffer } | undefined;
+      for (const schema of objects) {
+        const match = /^([^/]+)\/meta\/schema\.cql$/.exec(schema.key.slice(base.length));
+        const name = match?.[1];
+        if (!name) continue;
+        const manifest = byKey.get(this.layout.meta(fqdn, name, 'manifest.json'));
+        if (!manifest) continue;
+        const tokenmap = await this.storage.readBytes(this.layout.meta(fqdn, name, 'tokenmap.json'));
+        const started = Math.floor(schema.lastModified.getTime() / 1000);
+        const finished = Math.floor(manifest.lastModified.getTime() / 1000);
+        if (!latest || finished >= latest.finished) latest = { name, finished, tokenmap };
+        if (indexed.has(`${name}\u0000${fqdn}`)) continue;
+        const differential =
+          byKey.has(this.layout.meta(fqdn, name, 'differential')) ||
+          byKey.has(this.layout.meta(fqdn, name, 'incremental'));
+        await this.storage.putBytes(this.layout.indexTokenmap(name, fqdn), tokenmap);
+        await this.storage.putBytes(
+          this.layout.indexSchema(name, fqdn),
+          await this.storage.readBytes(schema.key),
+        );
+        await this.storage.putBytes(this.layout.indexStarted(name, fqdn, started), String(started));
+        if (differential)
+          await this.storage.putBytes(this.layout.indexDifferential(name, fqdn), 'differential');
+        await this.storage.putBytes(
+          this.layout.indexManifest(name, fqdn),
+          await this.storage.readBytes(manifest.key),
+        );
+        await this.storage.putBytes(this.layout.indexFinished(name, fqdn, finished), String(finished));
+        added.push({ name, fqdn });
+      }
+      if (latest) {
+        await this.storage.putBytes(this.layout.latestTokenmap(fqdn), latest.tokenmap);
+        await this.storage.putBytes(this.layout.latestBackupName(fqdn), latest.name);
+      }
+    }
+    return added;
+  }
+
   // ---- download and verify -------------------------------------------------------------------
 
   /**
