@@ -7,6 +7,15 @@ import type { MedusaConfigurationSpec } from './schemas/medusaconfiguration.js';
 export const configurationAnnotation = 'medusa.k8ssandra.io/configuration';
 /** Top-level folder of this datacenter's backups in the bucket. */
 export const prefixAnnotation = 'medusa.k8ssandra.io/prefix';
+/**
+ * How the agent reaches Cassandra for snapshots: `management-api` (cass-operator's, the default for a
+ * CassandraDatacenter) or `jolokia` (a Jolokia JVM agent at 127.0.0.1:8778 in the pod, the default
+ * for a plain StatefulSet). kubectl-medusa extension.
+ */
+export const cassandraApiAnnotation = 'medusa.k8ssandra.io/cassandra-api';
+export const cassandraApis = ['management-api', 'jolokia'] as const;
+export type CassandraApi = (typeof cassandraApis)[number];
+
 /** Set by k8ssandra-operator on the DC when serviceProperties.grpcPort is non-zero (informational). */
 export const grpcPortAnnotation = 'medusa.k8ssandra.io/grpc-port';
 /** Set by k8ssandra-operator on the DC: secret with the gRPC client certificate. */

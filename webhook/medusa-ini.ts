@@ -21,7 +21,12 @@ export interface MedusaIniInput {
   clientEncryptionStores?: MedusaConfigurationSpec['clientEncryptionStores'];
   /** The datacenter's management API uses manual TLS (certificates under /etc/encryption/mgmt). */
   managementApiTls?: boolean;
+  /** How the agent reaches Cassandra: the management API (default) or Jolokia. */
+  cassandraApi?: 'management-api' | 'jolokia';
 }
+
+/** Where a Jolokia JVM agent in the Cassandra container answers, seen from inside the pod. */
+export const jolokiaUrl = 'http://127.0.0.1:8778/jolokia/';
 
 type Line = [key: string, value: string | number];
 
@@ -105,7 +110,17 @@ function grpcLines(service: MedusaIniInput['serviceProperties']): (Line | undefi
   ];
 }
 
-function kubernetesLines(managementApiTls: boolean): (Line | undefined)[] {
+function kubernetesLines(
+  managementApiTls: boolean,
+  cassandraApi: MedusaIniInput['cassandraApi'],
+): (Line | undefined)[] {
+  if (cassandraApi === 'jolokia') {
+    return [
+      ['use_mgmt_api', 0],
+      ['enabled', 1],
+      ['cassandra_url', jolokiaUrl],
+    ];
+  }
   const scheme = managementApiTls ? 'https' : 'http';
   return [
     ['use_mgmt_api', 1],
@@ -125,7 +140,7 @@ export function renderMedusaIni(input: MedusaIniInput): string {
       section('storage', storageLines(input.storage, input.prefix)),
       section('grpc', grpcLines(input.serviceProperties)),
       section('logging', [['level', 'DEBUG']]),
-      section('kubernetes', kubernetesLines(input.managementApiTls ?? false)),
+      section('kubernetes', kubernetesLines(input.managementApiTls ?? false, input.cassandraApi)),
     ].join('\n\n') + '\n'
   );
 }

@@ -3,13 +3,39 @@ import fastJsonPatch from 'fast-json-patch';
 import { isDeepStrictEqual } from 'node:util';
 import type { AdmissionOutcome, AdmissionRequest } from './admission/review.js';
 import { findBinding, managementApiSecretOf, resolveConfiguration } from './binding.js';
-import type { MedusaConfigurationSpec } from '../crds/index.js';
+import {
+  cassandraApiAnnotation,
+  cassandraApis,
+  type CassandraApi,
+  type MedusaConfigurationSpec,
+} from '../crds/index.js';
 import type { ClusterReader, KubeObject } from './cluster.js';
 import { planInjection, type InjectionPlan } from './inject/plan.js';
 import { statefulSetShapeProblem } from './inject/shape.js';
 import { InjectionError, injectMedusa } from './inject/statefulset.js';
 
 const { compare } = fastJsonPatch;
+
+/**
+ * How the agent reaches Cassandra: the annotation when set (on the StatefulSet, else its
+ * CassandraDatacenter), else cass-operator's management API for a CassandraDatacenter and Jolokia
+ * for a plain StatefulSet, which has no management API.
+ */
+export function cassandraApiOf(sts: V1StatefulSet, datacenter: KubeObject | undefined): CassandraApi {
+  const chosen =
+    sts.metadata?.annotations?.[cassandraApiAnnotation] ??
+    datacenter?.metadata?.annotations?.[cassandraApiAnnotation];
+  if (chosen !== undefined) {
+    if (!(cassandraApis as readonly string[]).includes(chosen)) {
+      throw new InjectionError(
+        `metadata.annotations[${cassandraApiAnnotation}]`,
+        `must be one of ${cassandraApis.join(', ')}, not "${chosen}"`,
+      );
+    }
+    return chosen as CassandraApi;
+  }
+  return datacenter ? 'management-api' : 'jolokia';
+}
 
 /** The injection plan; a configuration that cannot be rendered is the binding's fault, not a bug. */
 function planFor(
@@ -18,10 +44,16 @@ function planFor(
   cluster: string,
   configuration: string,
   datacenter: KubeObject | undefined,
+  sts: V1StatefulSet,
 ): InjectionPlan {
   const managementApiSecret = managementApiSecretOf(datacenter);
   try {
-    return planInjection(spec, { cluster, prefix, ...(managementApiSecret ? { managementApiSecret } : {}) });
+    return planInjection(spec, {
+      cluster,
+      prefix,
+      cassandraApi: cassandraApiOf(sts, datacenter),
+      ...(managementApiSecret ? { managementApiSecret } : {}),
+    });
   } catch (error) {
     throw new InjectionError(
       `MedusaConfiguration ${configuration}`,
@@ -72,7 +104,7 @@ export async function mutateStatefulSet(
   const name = sts.metadata?.name ?? sts.metadata?.generateName ?? '';
   try {
     const { spec, prefix } = await resolveConfiguration(lookup.binding, lookup.source, namespace, reader);
-    const plan = planFor(spec, prefix, lookup.cluster, lookup.binding.configuration, lookup.datacenter);
+    const plan = planFor(spec, prefix, lookup.cluster, lookup.binding.configuration, lookup.datacenter, sts);
     const injected = injectMedusa(sts, plan);
     return { allowed: true, patch: compare(object, injected as Record<string, unknown>) };
   } catch (error) {

@@ -36,6 +36,8 @@ export interface BoundDatacenter {
   prefix: string;
   /** Secret of a management API set up with manual TLS, when the datacenter uses one. */
   managementApiSecret?: string;
+  /** How the agent reaches Cassandra (default: the management API). */
+  cassandraApi?: 'management-api' | 'jolokia';
 }
 
 /** The injection plan for a datacenter bound to a (validated, defaulted) configuration. */
@@ -55,6 +57,7 @@ export function planInjection(spec: MedusaConfigurationSpec, dc: BoundDatacenter
       certificatesSecretRef: spec.certificatesSecretRef,
       clientEncryptionStores: spec.clientEncryptionStores,
       managementApiTls: dc.managementApiSecret !== undefined,
+      ...(dc.cassandraApi ? { cassandraApi: dc.cassandraApi } : {}),
     }),
     grpcPort: grpcPortOf(spec.serviceProperties),
     // The secret k8ssandra-operator generated is the default; optional so that a cluster without
