@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{plugin,webhook,agent,crds,controller,lib,test/bed}/**/*.test.ts'],
+          include: ['{plugin,webhook,agent,crds,controller,lib,scripts,test/bed,test/harness}/**/*.test.ts'],
           exclude: ['test/integration/**', 'node_modules/**'],
         },
       },

@@ -6,8 +6,17 @@ import type { PathMap } from './path-map.js';
 
 export const cassandraYamlPath = '/etc/cassandra/cassandra.yaml';
 
-export function localMedusaIni(ini: string, paths: PathMap): string {
-  const rewritten = paths.rewrite(ini);
+/**
+ * Inside a pod, 127.0.0.1 and localhost are the pod itself (Cassandra's Jolokia or management API in
+ * the next container); here the pod is its node's address, so such URLs point there.
+ */
+export function podLoopback(text: string, podIp: string | undefined): string {
+  if (!podIp) return text;
+  return text.replace(/(:\/\/)(127\.0\.0\.1|localhost)(?=[:/])/g, `$1${podIp}`);
+}
+
+export function localMedusaIni(ini: string, paths: PathMap, podIp?: string): string {
+  const rewritten = podLoopback(paths.rewrite(ini), podIp);
   const yaml = paths.resolve(cassandraYamlPath);
   if (!yaml) return rewritten;
   const lines = rewritten.split('\n');

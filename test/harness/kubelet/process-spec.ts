@@ -44,7 +44,8 @@ export function processSpec(
   const tmp = paths.resolve('/tmp');
   if (tmp) env.TMPDIR = tmp;
   for (const [name, value] of Object.entries(containerEnv)) {
-    env[name] = name === 'MEDUSA_INI' ? localMedusaIni(value, paths) : paths.rewrite(value);
+    env[name] =
+      name === 'MEDUSA_INI' ? localMedusaIni(value, paths, containerEnv.POD_IP) : paths.rewrite(value);
   }
   const argv = [...(container.command ?? []), ...(container.args ?? [])].map((arg) =>
     paths.rewrite(expandReferences(arg, containerEnv)),
