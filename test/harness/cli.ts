@@ -1,5 +1,5 @@
 // The harness as a process, for demos and manual runs against the test bed:
-//   npx tsx test/harness/cli.ts --namespace demo --cluster-hosts 1,2,3 [--cassandra-cluster-name ring3]
+//   node_modules/node/bin/node --import tsx test/harness/cli.ts --namespace demo --cluster-hosts 8,9,10
 // Runs the cass-operator stand-in and the kubelet stand-in for one namespace until SIGTERM/SIGINT,
 // then stops every process it started (nodes that were already running are left running).
 import * as k8s from '@kubernetes/client-node';
