@@ -14,8 +14,6 @@ import type { Findings, ValidationContext } from './result.js';
 
 // The binding annotations on a CassandraDatacenter or a StatefulSet.
 
-export type { BindingHolder };
-
 const annotationField = (key: string) => `metadata.annotations[${key}]`;
 
 const bindingOf = (holder: BindingHolder, object: KubeObject | undefined) => ({

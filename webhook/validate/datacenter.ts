@@ -2,7 +2,7 @@ import { configurationAnnotation } from '../../crds/index.js';
 import type { Cause } from '../admission/review.js';
 import { resources } from '../cluster.js';
 import { splitRacks, statefulSetName } from '../names.js';
-import type { BindingHolder } from './binding.js';
+import type { BindingHolder } from './writers.js';
 import type { ValidationContext } from './result.js';
 
 /** A datacenter a job names: a CassandraDatacenter, else a StatefulSet bound on its own. */

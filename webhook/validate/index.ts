@@ -87,24 +87,17 @@ export async function validateRequest(
   const ctx: ValidationContext = { namespace, reader, now };
   const out = findings();
   const { group, kind } = request.kind;
+  const holder =
+    group === datacenterGroup && kind === datacenterKind
+      ? 'CassandraDatacenter'
+      : group === 'apps' && kind === 'StatefulSet'
+        ? 'StatefulSet'
+        : undefined;
   if (group === medusaGroup) {
     await checkMedusaObject(kind, request, object, ctx, out);
-  } else if (group === datacenterGroup && kind === datacenterKind) {
-    await validateBinding(
-      'CassandraDatacenter',
-      object as KubeObject,
-      (request.oldObject ?? undefined) as KubeObject | undefined,
-      ctx,
-      out,
-    );
-  } else if (group === 'apps' && kind === 'StatefulSet') {
-    await validateBinding(
-      'StatefulSet',
-      object as KubeObject,
-      (request.oldObject ?? undefined) as KubeObject | undefined,
-      ctx,
-      out,
-    );
+  } else if (holder) {
+    const old = (request.oldObject ?? undefined) as KubeObject | undefined;
+    await validateBinding(holder, object as KubeObject, old, ctx, out);
   } else {
     return { allowed: true, skipped: `kind ${group}/${kind} is not validated` };
   }
