@@ -117,9 +117,11 @@ const medusa = (kind: string, name: string, spec: object, annotations?: Record<s
   spec,
 });
 
+const bucket = `wh-${suffix}`;
 const storage = {
   storageProvider: 's3_compatible',
-  bucketName: 'medusa-backups',
+  // A bucket of our own: webhooks of other tests on this apiserver check prefixes cluster-wide.
+  bucketName: bucket,
   host: '127.0.0.1',
   port: 9000,
   secure: false,
@@ -383,7 +385,7 @@ describe('injection into StatefulSets', () => {
         key: 'password',
       });
       const ini = envOf(container, 'MEDUSA_INI')?.value ?? '';
-      expect(ini).toContain('bucket_name = medusa-backups');
+      expect(ini).toContain(`bucket_name = ${bucket}`);
       expect(ini).toContain('prefix = demo');
       expect(ini).toContain('storage_provider = s3_compatible');
       expect(ini).toContain('key_file = /etc/medusa-secrets/credentials');
@@ -1071,7 +1073,7 @@ describe('validation: invalid objects are refused with the field at fault', () =
         const stored = await read(res.config, 'second');
         const properties = {
           ...(stored.spec?.storageProperties as Record<string, unknown>),
-          bucketName: 'medusa-backups',
+          bucketName: bucket,
         };
         return replace(res.config, 'second', {
           ...stored,
@@ -1080,9 +1082,7 @@ describe('validation: invalid objects are refused with the field at fault', () =
       }),
     );
     expect(message).toContain('spec.storageProperties.bucketName: with this change, cluster');
-    expect(message).toContain(
-      'would write prefix "demo" of bucket s3_compatible://127.0.0.1:9000/medusa-backups',
-    );
+    expect(message).toContain(`would write prefix "demo" of bucket s3_compatible://127.0.0.1:9000/${bucket}`);
   });
 
   it('accepts a restore of a complete backup that fits the datacenter', async () => {
