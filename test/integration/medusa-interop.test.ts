@@ -324,4 +324,18 @@ describe.each(targets)('cassandra-medusa interop on $name storage', (target) => 
     expect(listed.map((b) => b.name)).toEqual([theirs]);
     expect((await medusa(ini, ['verify', '--backup-name', theirs])).code).toBe(0);
   });
+
+  it('rebuilds a lost index that medusa then reads', async () => {
+    const index = await storage.list(`${prefix}/index/`);
+    await storage.deleteMany(index.map((o) => o.key));
+    expect(JSON.parse(await medusaOk(ini, ['list-backups', '--output', 'json']))).toEqual([]);
+    expect(await repo.rebuildIndex([fqdn])).toEqual([{ name: theirs, fqdn }]);
+    const listed = JSON.parse(await medusaOk(ini, ['list-backups', '--output', 'json'])) as {
+      name: string;
+      backup_type: string;
+      completed_nodes: number;
+    }[];
+    expect(listed).toMatchObject([{ name: theirs, backup_type: 'differential', completed_nodes: 1 }]);
+    expect((await medusa(ini, ['verify', '--backup-name', theirs])).code).toBe(0);
+  });
 });
