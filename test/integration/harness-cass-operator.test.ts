@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customPath, kubeRequest } from '../../lib/kube-request.js';
 import { CassandraCluster } from '../bed/cassandra.js';
+import { runningPid } from '../bed/proc.js';
 import { api, type CassandraDatacenter } from '../harness/cass-operator/datacenter.js';
 import { startCassOperator, type CassOperator } from '../harness/cass-operator/operator.js';
 import { startKubelet, type Kubelet } from '../harness/kubelet/kubelet.js';
@@ -261,5 +262,40 @@ describe('cass-operator stand-in: a CassandraDatacenter on real Cassandra nodes'
     expect(condition(dc, 'Resuming')).toBe('False');
     expect(cluster.nodes.every((n) => n.isRunning())).toBe(true);
     expect(markers()).toEqual(podsByNode.map((p) => `${p} v2`));
+  }, 420_000);
+  it('adopts nodes already running when a kubelet starts, and leaves them running when it stops', async () => {
+    // A kubelet stops the nodes it started...
+    await kubelet?.stop();
+    expect(cluster.nodes.map((n) => n.isRunning())).toEqual([false, false, false]);
+    // ...but not a ring that was up before it, such as the bed's shared one.
+    await cluster.start({ keepData: true });
+    const pids = cluster.nodes.map((n) => runningPid(n.service));
+    const restartedAt = Math.floor(Date.now() / 1000) * 1000;
+    kubelet = await startKubelet({
+      kubeConfig: kc,
+      namespace: namespace.name,
+      cluster,
+      labelSelector: 'app.kubernetes.io/managed-by=cass-operator',
+      nodeFor: rackAwareChooser(cluster, (dc) => operator?.racksOf(dc)),
+      backoff: { initialMs: 2000, maxMs: 8000 },
+    });
+    // The pods run again (their init containers too) on the same Cassandra processes.
+    rmSync(join(nodeDataRoot(cluster.nodes[0]!), 'dc-marker'));
+    await eventually('the marker written again', async () => markers()[0] === `${podsByNode[0]} v2`, 60_000);
+    await eventually('pods Ready again', async () => {
+      const pods = (await core.listNamespacedPod({ namespace: namespace.name })).items;
+      return (
+        pods.length === 3 &&
+        pods.every(
+          (p) =>
+            new Date(p.status?.startTime ?? 0).getTime() >= restartedAt &&
+            p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        )
+      );
+    });
+    expect(cluster.nodes.map((n) => runningPid(n.service))).toEqual(pids);
+    await kubelet.stop();
+    kubelet = undefined;
+    expect(cluster.nodes.map((n) => runningPid(n.service))).toEqual(pids);
   }, 420_000);
 });

@@ -36,8 +36,8 @@ export interface Kubelet {
   /** Pods being run now (name to node), for tests and the CLI. */
   bindings(): Map<string, CassandraNode>;
   /**
-   * Stops every container and the Cassandra nodes it started, and lifts its finalizer from the
-   * pods. Nodes that were already running when their pod came are left running.
+   * Stops every container and lifts its finalizer from the pods. Cassandra nodes are stopped too,
+   * except those that were already running when the kubelet started (a shared ring stays up).
    */
   stop(): Promise<void>;
 }
@@ -68,6 +68,8 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
   /** Per node: resolves when the last pod placed on it has let it go. */
   const nodeFree = new Map<string, Promise<void>>();
   const unbound = new Set<string>();
+  /** Nodes already up before the kubelet started: left running when it stops. */
+  const upBefore = new Set(cluster.nodes.filter((n) => n.isRunning()).map((n) => n.service));
 
   const activeOn = (node: CassandraNode): boolean =>
     [...pods.values()].some((r) => r.runner.node === node && !r.cancelled);
@@ -134,13 +136,14 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
     pods.set(uid, record);
   }
 
-  function terminate(uid: string, keepNode: boolean): Promise<void> {
+  function terminate(uid: string, kubeletStopping: boolean): Promise<void> {
     const record = pods.get(uid);
     if (!record) return Promise.resolve();
     record.terminating ??= (async () => {
       record.cancelled = true;
       const started = await record.started;
-      if (started) await record.runner.stop({ keepNode: keepNode && record.runner.adoptedNode });
+      if (started)
+        await record.runner.stop({ keepNode: kubeletStopping && upBefore.has(record.runner.node.service) });
       record.release();
       await removeFinalizer(kubeConfig, namespace, record.runner.name, uid).catch((error: unknown) =>
         logger.warn('could not remove the finalizer', { pod: record.runner.name, error }),

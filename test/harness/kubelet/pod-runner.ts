@@ -173,6 +173,7 @@ export class PodRunner {
     const spec = processSpec(container, role, env, paths, {
       name: this.name,
       dir: this.volumes.podDir,
+      ip: this.node.address,
       ...(this.api ? { kubeconfig: this.api.kubeconfig } : {}),
     });
     if (this.signal.aborted) return undefined;

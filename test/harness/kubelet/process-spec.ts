@@ -36,7 +36,7 @@ export function processSpec(
   role: Extract<ContainerRole, 'agent' | 'command'>,
   containerEnv: Record<string, string>,
   paths: PathMap,
-  pod: { name: string; dir: string; kubeconfig?: string },
+  pod: { name: string; dir: string; ip: string; kubeconfig?: string },
 ): ProcessSpec {
   const env: Record<string, string> = { ...hostEnv(), HOSTNAME: pod.name };
   // In place of the service account token mount plus KUBERNETES_SERVICE_HOST.
@@ -44,8 +44,7 @@ export function processSpec(
   const tmp = paths.resolve('/tmp');
   if (tmp) env.TMPDIR = tmp;
   for (const [name, value] of Object.entries(containerEnv)) {
-    env[name] =
-      name === 'MEDUSA_INI' ? localMedusaIni(value, paths, containerEnv.POD_IP) : paths.rewrite(value);
+    env[name] = name === 'MEDUSA_INI' ? localMedusaIni(value, paths, pod.ip) : paths.rewrite(value);
   }
   const argv = [...(container.command ?? []), ...(container.args ?? [])].map((arg) =>
     paths.rewrite(expandReferences(arg, containerEnv)),

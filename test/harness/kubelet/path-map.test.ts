@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { expandReferences } from '../harness/kubelet/env.js';
-import { localMedusaIni } from '../harness/kubelet/medusa-ini.js';
-import { PathMap } from '../harness/kubelet/path-map.js';
+import { expandReferences } from './env.js';
+import { localMedusaIni } from './medusa-ini.js';
+import { PathMap } from './path-map.js';
 
-// How the kubelet stand-in turns container paths into local ones (no test bed needed; these live
-// with the integration tests because the unit project does not look under test/harness).
+// How the kubelet stand-in turns container paths into local ones.
 
 const map = new PathMap([
   { containerPath: '/var/lib/cassandra', localPath: '/bed/node1/data', volume: 'server-data' },
