@@ -46,7 +46,12 @@ const tsx = (script: string, ...args: string[]) => ({
 export function medusaConfiguration(namespace: string, storage: StackStorage) {
   const storageProperties =
     storage.kind === 'local'
-      ? { storageProvider: 'local', bucketName: storage.bucket, podStorage: undefined }
+      ? {
+          storageProvider: 'local',
+          bucketName: storage.bucket,
+          // One folder shared by every node, as an NFS export would be.
+          localVolume: { hostPath: { path: localStorageDir, type: 'DirectoryOrCreate' } },
+        }
       : {
           storageProvider: 's3_compatible',
           bucketName: storage.bucket,
@@ -69,7 +74,7 @@ export function medusaConfiguration(namespace: string, storage: StackStorage) {
 
 /** A Cassandra StatefulSet as a user writes it: data at /var/lib/cassandra, config at /etc/cassandra. */
 export function boundStatefulSet(name: string, replicas: number, prefix: string): k8s.V1StatefulSet {
-  const labels = { app: name, 'cassandra.datastax.com/datacenter': name };
+  const labels = { app: name };
   return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
@@ -116,106 +121,116 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const port = o.webhookPort ?? 18443;
   const id = o.namespace;
   const services = [`webhook-${id}`, `controller-${id}`, `harness-${id}`];
-  await installCrds();
+  const stop = async () => {
+    for (const name of [...services].reverse()) await stopService(name, 60_000);
+    await admission.deleteMutatingWebhookConfiguration({ name: `medusa-${id}` }).catch(() => undefined);
+    await admission.deleteValidatingWebhookConfiguration({ name: `medusa-${id}` }).catch(() => undefined);
+  };
+  try {
+    // Processes left by a run that was killed would answer in place of ours.
+    for (const name of services) await stopService(name);
+    await installCrds();
 
-  // Webhook: serving certificate from the control plane's CA, for 127.0.0.1.
-  const certDir = join(runDir, 'stack', id, 'webhook-tls');
-  mkdirSync(certDir, { recursive: true });
-  const serving = issueCert(controlPlaneCa(), certDir, 'serving', 'medusa-webhook', [
-    'IP:127.0.0.1',
-    'DNS:localhost',
-  ]);
-  copyFileSync(serving.cert, join(certDir, 'tls.crt'));
-  copyFileSync(serving.key, join(certDir, 'tls.key'));
-  startService({
-    name: services[0]!,
-    ...tsx(
-      'webhook/main.ts',
-      '--port',
-      String(port),
-      '--host',
-      '127.0.0.1',
-      '--cert-dir',
-      certDir,
-      '--kubeconfig',
-      kubeconfigPath,
-    ),
-  });
-  await waitUntil(services[0]!, () => portOpen('127.0.0.1', port), 60_000);
+    // Webhook: serving certificate from the control plane's CA, for 127.0.0.1.
+    const certDir = join(runDir, 'stack', id, 'webhook-tls');
+    mkdirSync(certDir, { recursive: true });
+    const serving = issueCert(controlPlaneCa(), certDir, 'serving', 'medusa-webhook', [
+      'IP:127.0.0.1',
+      'DNS:localhost',
+    ]);
+    copyFileSync(serving.cert, join(certDir, 'tls.crt'));
+    copyFileSync(serving.key, join(certDir, 'tls.key'));
+    startService({
+      name: services[0]!,
+      ...tsx(
+        'webhook/main.ts',
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+        '--cert-dir',
+        certDir,
+        '--kubeconfig',
+        kubeconfigPath,
+      ),
+    });
+    await waitUntil(services[0]!, () => portOpen('127.0.0.1', port), 60_000);
 
-  await core.createNamespace({ body: { metadata: { name: o.namespace } } }).catch((e: unknown) => {
-    if ((e as { code?: number }).code !== 409) throw e;
-  });
-  const configs = webhookConfigurations({
-    name: `medusa-${id}`,
-    caBundle: pemBase64(controlPlaneCa().cert),
-    target: { url: `https://127.0.0.1:${port}` },
-    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': o.namespace } },
-  });
-  await admission.createMutatingWebhookConfiguration({ body: configs.mutating });
-  await admission.createValidatingWebhookConfiguration({ body: configs.validating });
+    await core.createNamespace({ body: { metadata: { name: o.namespace } } }).catch((e: unknown) => {
+      if ((e as { code?: number }).code !== 409) throw e;
+    });
+    const configs = webhookConfigurations({
+      name: `medusa-${id}`,
+      caBundle: pemBase64(controlPlaneCa().cert),
+      target: { url: `https://127.0.0.1:${port}` },
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': o.namespace } },
+    });
+    // Left over from a run that was killed: replace.
+    await admission.deleteMutatingWebhookConfiguration({ name: `medusa-${id}` }).catch(() => undefined);
+    await admission.deleteValidatingWebhookConfiguration({ name: `medusa-${id}` }).catch(() => undefined);
+    await admission.createMutatingWebhookConfiguration({ body: configs.mutating });
+    await admission.createValidatingWebhookConfiguration({ body: configs.validating });
 
-  startService({
-    name: services[1]!,
-    ...tsx('controller/main.ts'),
-    env: {
-      KUBECONFIG: kubeconfigPath,
-      WATCH_NAMESPACE: o.namespace,
-      LEASE_NAMESPACE: o.namespace,
-      AGENT_STALE_AFTER_SECONDS: String(o.agentStaleAfterSeconds ?? 30),
-    },
-  });
-  startService({
-    name: services[2]!,
-    ...tsx(
-      'test/harness/cli.ts',
-      '--namespace',
-      o.namespace,
-      '--cluster-hosts',
-      o.cluster.nodes.map((n) => n.address.split('.')[3]).join(','),
-      '--cassandra-cluster-name',
-      o.cluster.name,
-      '--no-cass-operator',
-    ),
-    env: { KUBECONFIG: kubeconfigPath },
-  });
-
-  // The datacenter's configuration and the bound StatefulSet (the webhook injects the agent).
-  if (o.storage.kind === 'minio') {
-    await core.createNamespacedSecret({
-      namespace: o.namespace,
-      body: {
-        metadata: { name: 'medusa-bucket-key' },
-        stringData: {
-          credentials: `[default]\naws_access_key_id = ${minio.accessKeyId}\naws_secret_access_key = ${minio.secretAccessKey}\n`,
-        },
+    startService({
+      name: services[1]!,
+      ...tsx('controller/main.ts'),
+      env: {
+        KUBECONFIG: kubeconfigPath,
+        WATCH_NAMESPACE: o.namespace,
+        LEASE_NAMESPACE: o.namespace,
+        AGENT_STALE_AFTER_SECONDS: String(o.agentStaleAfterSeconds ?? 30),
       },
     });
-  } else {
-    mkdirSync(join(localStorageDir, o.storage.bucket), { recursive: true });
-  }
-  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-  await custom.createNamespacedCustomObject({
-    group: 'medusa.k8ssandra.io',
-    version: 'v1alpha1',
-    namespace: o.namespace,
-    plural: 'medusaconfigurations',
-    body: medusaConfiguration(o.namespace, o.storage),
-  });
-  await apps.createNamespacedStatefulSet({
-    namespace: o.namespace,
-    body: boundStatefulSet(datacenter, o.cluster.nodes.length, o.prefix ?? datacenter),
-  });
+    startService({
+      name: services[2]!,
+      ...tsx(
+        'test/harness/cli.ts',
+        '--namespace',
+        o.namespace,
+        '--cluster-hosts',
+        o.cluster.nodes.map((n) => n.address.split('.')[3]).join(','),
+        '--cassandra-cluster-name',
+        o.cluster.name,
+        '--no-cass-operator',
+      ),
+      env: { KUBECONFIG: kubeconfigPath },
+    });
 
+    // The datacenter's configuration and the bound StatefulSet (the webhook injects the agent).
+    if (o.storage.kind === 'minio') {
+      await core.createNamespacedSecret({
+        namespace: o.namespace,
+        body: {
+          metadata: { name: 'medusa-bucket-key' },
+          stringData: {
+            credentials: `[default]\naws_access_key_id = ${minio.accessKeyId}\naws_secret_access_key = ${minio.secretAccessKey}\n`,
+          },
+        },
+      });
+    } else {
+      mkdirSync(join(localStorageDir, o.storage.bucket), { recursive: true });
+    }
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    await custom.createNamespacedCustomObject({
+      group: 'medusa.k8ssandra.io',
+      version: 'v1alpha1',
+      namespace: o.namespace,
+      plural: 'medusaconfigurations',
+      body: medusaConfiguration(o.namespace, o.storage),
+    });
+    await apps.createNamespacedStatefulSet({
+      namespace: o.namespace,
+      body: boundStatefulSet(datacenter, o.cluster.nodes.length, o.prefix ?? datacenter),
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   return {
     namespace: o.namespace,
     datacenter,
     services,
-    stop: async () => {
-      for (const name of [...services].reverse()) await stopService(name, 60_000);
-      await admission.deleteMutatingWebhookConfiguration({ name: `medusa-${id}` }).catch(() => undefined);
-      await admission.deleteValidatingWebhookConfiguration({ name: `medusa-${id}` }).catch(() => undefined);
-    },
+    stop,
   };
 }
 
