@@ -1,6 +1,7 @@
 // Entry of the in-pod modes: `medusa-agent sidecar` and `medusa-agent restore`.
 import { createLogger } from '../../lib/log.js';
 import { loadPodContext, podIdentity, podKubeConfig } from './context.js';
+import { startHealthServer } from './health.js';
 import { runRestoreInit } from './restore-init.js';
 import { runSidecar } from './sidecar.js';
 
@@ -16,7 +17,17 @@ export async function runPodMode(
     if (mode === 'restore') return await runRestoreInit(kc, ctx, me, env, log);
     const stop = new AbortController();
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort());
-    await runSidecar({ kc, ctx, me, log, signal: stop.signal });
+    const health = await startHealthServer(
+      env.POD_IP ?? '0.0.0.0',
+      ctx.config.grpc.port || 50051,
+      () => !stop.signal.aborted,
+    );
+    log.info('health service listening', { port: health.port });
+    try {
+      await runSidecar({ kc, ctx, me, log, signal: stop.signal });
+    } finally {
+      await health.stop();
+    }
     return 0;
   } finally {
     await ctx.close();
