@@ -10,6 +10,8 @@ describe('logger', () => {
       bucket: 'b',
       credentials: { aws_secret_access_key: 'abc' },
       nested: { password: 'hunter2', keyspace: 'ks1' },
+      bearerToken: 'abc.def',
+      tokens: ['-9223372036854775808'],
     });
     expect(lines).toHaveLength(1);
     const record = JSON.parse(lines[0]!);
@@ -23,5 +25,8 @@ describe('logger', () => {
     expect(record.nested.keyspace).toBe('ks1');
     expect(lines[0]).not.toContain('abc');
     expect(lines[0]).not.toContain('hunter2');
+    expect(lines[0]).not.toContain('abc.def');
+    // Cassandra's ring tokens are not secrets.
+    expect(record.tokens).toEqual(['-9223372036854775808']);
   });
 });
