@@ -4,9 +4,12 @@
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** Keys whose values are never logged (matched case-insensitively, anywhere in the key). */
+/**
+ * Keys whose values are never logged (case-insensitive): anything naming a secret, password,
+ * credential or key, and keys ending in "token" (bearer tokens), but not Cassandra's ring `tokens`.
+ */
 const secretKey =
-  /(secret|password|passwd|token|credential|authorization|private|access_?key|accountkey|sas)/i;
+  /(secret|password|passwd|credential|authorization|private|access_?key|accountkey|sas)|token$/i;
 
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 8 || value === null || typeof value !== 'object') return value;
