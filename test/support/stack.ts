@@ -256,3 +256,25 @@ export async function waitForDatacenterReady(
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
+
+/** Waits until a StatefulSet's rolling update is done: every pod on the new revision and Ready. */
+export async function waitForRollout(namespace: string, name: string, timeoutMs = 600_000): Promise<void> {
+  const apps = adminConfig().makeApiClient(k8s.AppsV1Api);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const sts = await apps.readNamespacedStatefulSet({ name, namespace });
+    const s = sts.status;
+    const replicas = sts.spec?.replicas ?? 0;
+    if (
+      (s?.observedGeneration ?? 0) >= (sts.metadata?.generation ?? 0) &&
+      s?.updateRevision === s?.currentRevision &&
+      (s?.updatedReplicas ?? 0) === replicas &&
+      (s?.readyReplicas ?? 0) === replicas
+    ) {
+      return;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`StatefulSet ${name}: rollout not done after ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
