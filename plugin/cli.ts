@@ -55,8 +55,17 @@ const nameArg = <T>(y: Argv<T>) => y.positional('name', { type: 'string', demand
 /** list (default), get <name>, describe <name> for a kind of object. */
 function readCommands<T>(y: Argv<T>, module: string, noun: string) {
   return y
-    .command(['list', '$0'], `List ${noun}s`, {}, (argv) =>
-      run(argv as GlobalArgs, async (io) => (await import(module)).list(argv, io)),
+    .command(
+      ['list', '$0'],
+      `List ${noun}s`,
+      (l) =>
+        l.option('watch', {
+          alias: 'w',
+          type: 'boolean',
+          default: false,
+          describe: 'After listing, print changes until Ctrl-C',
+        }),
+      (argv) => run(argv as GlobalArgs, async (io) => (await import(module)).list(argv, io)),
     )
     .command(`get <name>`, `Show one ${noun} as a table row (or -o yaml|json)`, {}, (argv) =>
       run(argv as GlobalArgs, async (io) => (await import(module)).get(argv, io)),

@@ -20,15 +20,16 @@ export interface ReadCommandsSpec {
 
 export function readCommands(spec: ReadCommandsSpec) {
   return {
-    async list(args: GlobalArgs, io: Io): Promise<void> {
+    async list(args: GlobalArgs & { watch?: boolean }, io: Io): Promise<void> {
       const kube = kubeFrom(args);
       const items = await listResources(kube, spec.plural);
       if (spec.sort) items.sort(spec.sort);
+      const options = { allNamespaces: kube.listNamespace === undefined, noHeaders: args.headers === false };
       printResources(io, items, formatOf(args), spec.plural, spec.table(io), {
-        allNamespaces: kube.listNamespace === undefined,
-        noHeaders: args.headers === false,
+        ...options,
         emptyMessage: spec.empty(kube.listNamespace),
       });
+      if (args.watch) await watchList(kube, io, args, spec, items, options);
     },
     async get(args: NameArgs, io: Io): Promise<void> {
       const kube = kubeFrom(args);
@@ -57,6 +58,39 @@ export function readCommands(spec: ReadCommandsSpec) {
       if (hint) io.err(io.color.dim(hint));
     },
   };
+}
+
+/**
+ * -w/--watch, as kubectl get -w: after the table, one more row whenever an object appears or
+ * changes, and a row marked deleted when it goes; until Ctrl-C. Polls every 2 s.
+ */
+async function watchList(
+  kube: Kube,
+  io: Io,
+  args: GlobalArgs,
+  spec: ReadCommandsSpec,
+  initial: MedusaResource[],
+  options: { allNamespaces: boolean; noHeaders: boolean },
+): Promise<void> {
+  const key = (o: MedusaResource) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  const version = (o: MedusaResource) =>
+    String((o.metadata as { resourceVersion?: string }).resourceVersion ?? '');
+  const seen = new Map(initial.map((o) => [key(o), version(o)]));
+  let stopped = false;
+  process.once('SIGINT', () => (stopped = true));
+  const intervalMs = Number(process.env.MEDUSA_PLUGIN_WATCH_INTERVAL_MS ?? 2000);
+  const print = (items: MedusaResource[]) =>
+    printResources(io, items, formatOf(args), spec.plural, spec.table(io), { ...options, noHeaders: true });
+  while (!stopped) {
+    await new Promise((r) => setTimeout(r, intervalMs));
+    const now = await listResources(kube, spec.plural);
+    const changed = now.filter((o) => seen.get(key(o)) !== version(o));
+    const gone = [...seen.keys()].filter((k) => !now.some((o) => key(o) === k));
+    if (changed.length) print(changed);
+    for (const k of gone) io.out(`${k.split('/')[1]}   (deleted)`);
+    seen.clear();
+    for (const o of now) seen.set(key(o), version(o));
+  }
 }
 
 /** A rendered table indented under a section title of describe output. */

@@ -162,6 +162,42 @@ describe('kubectl medusa backups', () => {
   });
 });
 
+describe('kubectl medusa backups --watch', () => {
+  it('prints the table, then a row for each new or changed backup, until Ctrl-C', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(repoRoot, 'plugin', 'main.ts'), 'backups', '-n', ns.name, '-w'],
+      {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          KUBECONFIG: kubeconfigPath,
+          NO_COLOR: '1',
+          MEDUSA_PLUGIN_WATCH_INTERVAL_MS: '300',
+        },
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await until(async () => out.includes('dc1-full-1'));
+    await createBackup('watched', {
+      startTime: new Date().toISOString(),
+      status: 'IN_PROGRESS',
+      totalNodes: 3,
+      finishedNodes: 0,
+    });
+    await until(async () => /watched\s+dc1\s+full\s+IN_PROGRESS\s+0\/3/.test(out));
+    await setStatus('medusabackups', 'watched', { status: 'SUCCESS', finishedNodes: 3 });
+    await until(async () => /watched\s+dc1\s+full\s+SUCCESS\s+3\/3/.test(out));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out.match(/^NAME /gm)).toHaveLength(1); // headers once, as kubectl get -w
+    await kubeRequest(kc, 'DELETE', customPath(group, version, 'medusabackups', ns.name, 'watched'));
+  });
+});
+
 describe('kubectl medusa backup', () => {
   it('creates a MedusaBackupJob for a bound datacenter', async () => {
     const { code, stdout } = await medusa([
