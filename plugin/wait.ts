@@ -96,7 +96,9 @@ export async function waitFor<T>(io: Io, options: WaitOptions<T>): Promise<{ obj
     const seen = options.observe(object);
     if (io.live) {
       // Rewrite the progress block in place.
-      const block = `${options.what}: ${colorStatus(io, seen.phase)} (${formatDuration(Date.now() - started)})\n${seen.nodes.length ? renderProgress(io, seen.nodes) : ''}`;
+      const header = `${options.what}: ${colorStatus(io, seen.phase)} (${formatDuration(Date.now() - started)})`;
+      // Exactly the lines printed, so the next redraw moves up over this block and nothing above it.
+      const block = [header, ...(seen.nodes.length ? [renderProgress(io, seen.nodes)] : [])].join('\n');
       if (lastBlockLines) process.stderr.write(`\u001b[${lastBlockLines}A\u001b[0J`);
       io.err(block);
       lastBlockLines = block.split('\n').length;

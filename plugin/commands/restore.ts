@@ -28,7 +28,10 @@ export function observeRestore(job: MedusaResource): Observation {
   else if (status.datacenterStopped) phase = 'Restoring';
   else if (status.restorePrepared) phase = 'Stopping datacenter';
   else if (status.startTime) phase = 'Preparing';
-  const nodes = nodesOf(status);
+  // Until the datacenter is stopped, no node has started restoring.
+  const nodes = nodesOf(status).map((n) =>
+    status.datacenterStopped || n.phase !== 'Running' ? n : { ...n, phase: 'Pending' },
+  );
   return { phase, done, failed: isFailed, nodes, ...(message ? { message } : {}) };
 }
 
