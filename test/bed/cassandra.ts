@@ -215,20 +215,26 @@ export class CassandraCluster {
     await this.waitForAllUp();
   }
 
-  /** Polls nodetool status on the seed until every node is Up/Normal. */
+  /**
+   * Polls until every node sees every node Up/Normal. The seed's view alone is not enough: a node
+   * that has not heard of its peers yet coordinates queries as if they were down.
+   */
   async waitForAllUp(timeoutMs = 180_000): Promise<void> {
     const seed = this.nodes[0]!;
     await waitUntil(
       seed.service,
-      async () => (await this.upNormal()).length === this.nodes.length,
+      async () => {
+        const views = await Promise.all(this.nodes.map((n) => this.upNormal(n)));
+        return views.every((up) => up.length === this.nodes.length);
+      },
       timeoutMs,
       2000,
     );
   }
 
-  /** Addresses that `nodetool status` reports as UN. */
-  async upNormal(): Promise<string[]> {
-    const status = await this.nodes[0]!.nodetool('status');
+  /** Addresses that `nodetool status` on `from` (the seed by default) reports as UN. */
+  async upNormal(from: CassandraNode = this.nodes[0]!): Promise<string[]> {
+    const status = await from.nodetool('status');
     return status
       .split('\n')
       .filter((line) => line.startsWith('UN '))
