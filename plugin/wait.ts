@@ -2,6 +2,7 @@
 import { formatDuration, humanizeBytes } from '../lib/units.js';
 import { exitCodes, MedusaError } from './errors.js';
 import { colorStatus, type Io } from './io.js';
+import { list } from './commands/common.js';
 import { renderTable } from './printers/table.js';
 
 export interface NodeProgress {
@@ -26,8 +27,6 @@ export interface Observation {
   nodes: NodeProgress[];
 }
 
-const names = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
-
 /**
  * Per-node rows of an operation: the agents' progress when there is some, else k8ssandra's pod lists
  * (inProgress, finished, failed). `finished` may hold task results ({podName}) instead of names.
@@ -39,9 +38,9 @@ export function nodesOf(status: Record<string, unknown>): NodeProgress[] {
     typeof f === 'string' ? f : ((f as { podName?: string }).podName ?? '-'),
   );
   return [
-    ...names(status.inProgress).map((node) => ({ node, phase: 'Running' })),
+    ...list(status.inProgress).map((node) => ({ node, phase: 'Running' })),
     ...finished.map((node) => ({ node, phase: 'Succeeded' })),
-    ...names(status.failed).map((node) => ({ node, phase: 'Failed' })),
+    ...list(status.failed).map((node) => ({ node, phase: 'Failed' })),
   ];
 }
 

@@ -7,7 +7,7 @@ import { renderFields, renderTable } from '../printers/table.js';
 import { getResource, type MedusaResource } from '../resources.js';
 import { renderProgress } from '../wait.js';
 import { observeJob } from './backup.js';
-import { ageOf, whenOf } from './common.js';
+import { ageOf, whenOf, str } from './common.js';
 import { indented, readCommands } from './read-commands.js';
 
 interface BackupNode {
@@ -16,8 +16,6 @@ interface BackupNode {
   datacenter?: string;
   rack?: string;
 }
-
-const str = (v: unknown) => (v === undefined || v === null || v === '' ? '-' : String(v));
 
 function duration(item: MedusaResource): string {
   const s = item.status ?? {};

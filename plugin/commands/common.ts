@@ -83,4 +83,7 @@ export function filterOf(args: { keyspaces?: string[] | undefined; exclude?: str
   };
 }
 
+/** A table or describe cell: `-` when the value is unset. */
+export const str = (v: unknown): string => (v === undefined || v === null || v === '' ? '-' : String(v));
+
 export const list = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);

@@ -4,11 +4,9 @@ import type { TableSpec } from '../printers/output.js';
 import { renderFields, renderTable } from '../printers/table.js';
 import type { MedusaResource } from '../resources.js';
 import { renderProgress } from '../wait.js';
-import { ageOf, whenOf } from './common.js';
+import { ageOf, whenOf, str } from './common.js';
 import { indented, readCommands } from './read-commands.js';
 import { observeRestore } from './restore.js';
-
-const str = (v: unknown) => (v === undefined || v === null || v === '' ? '-' : String(v));
 
 const table = (io: Io): TableSpec<MedusaResource> => ({
   headers: ['name', 'backup', 'datacenter', 'phase', 'age'],

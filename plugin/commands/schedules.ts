@@ -12,11 +12,10 @@ import {
   qualifiedName,
   type MedusaResource,
 } from '../resources.js';
-import { ageOf, formatOf, kubeFrom, manifest, printDryRun, whenOf } from './common.js';
+import { ageOf, formatOf, kubeFrom, manifest, printDryRun, whenOf, str } from './common.js';
 import { readCommands } from './read-commands.js';
 
 const plural = 'medusabackupschedules';
-const str = (v: unknown) => (v === undefined || v === null || v === '' ? '-' : String(v));
 
 function upcoming(s: MedusaResource, count: number): Date[] {
   if (s.spec?.disabled) return [];

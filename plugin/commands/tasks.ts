@@ -16,11 +16,11 @@ import {
   printDryRun,
   timestampedName,
   whenOf,
+  str,
 } from './common.js';
 import { indented, readCommands } from './read-commands.js';
 
 const plural = 'medusatasks';
-const str = (v: unknown) => (v === undefined || v === null || v === '' ? '-' : String(v));
 
 interface TaskResult {
   podName?: string;
