@@ -1,7 +1,7 @@
 import { createLogger, type Logger } from '../../lib/log.js';
 import type { CassandraControl } from '../cassandra/control.js';
 import type { ServerVersion, TokenMap } from '../cassandra/cql.js';
-import { fileMatchesHash } from '../storage/hashes.js';
+import { fileMatchesHash } from '../../lib/storage/hashing.js';
 import type { ObjectStore, StoredObject } from '../storage/object-store.js';
 import { mapLimited } from '../util/limit.js';
 import { ensureFreeSpace } from './free-space.js';

@@ -13,7 +13,7 @@ import {
 import { ProgressTracker, type Progress } from '../backup/progress.js';
 import { selected, tableNameOf, type TableFilter } from '../backup/snapshot-files.js';
 import { withTokenSettings } from '../cassandra/cassandra-yaml.js';
-import { fileMatchesHash } from '../storage/hashes.js';
+import { fileMatchesHash } from '../../lib/storage/hashing.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { mapLimited } from '../util/limit.js';
 

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileMatchesHash, normaliseHash } from './hashes.js';
+import { fileMatchesHash } from '../../lib/storage/hashing.js';
 import { LocalObjectStore } from './local-store.js';
 
 describe('LocalObjectStore', () => {
@@ -40,15 +40,5 @@ describe('LocalObjectStore', () => {
     expect(existsSync(join(base, 'bucket', 'p/n1/b10'))).toBe(false);
     expect(existsSync(join(base, 'bucket', 'p/n1'))).toBe(true);
     await expect(store.readBytes('../escape')).rejects.toThrow("invalid object key '../escape'");
-  });
-});
-
-describe('normaliseHash', () => {
-  it('compares hex, base64 and multipart forms and knows when it cannot', () => {
-    expect(normaliseHash('XUFAKrxLKna5cZ2REBfFkg==')).toBe('5d41402abc4b2a76b9719d911017c592');
-    expect(normaliseHash('"5D41402ABC4B2A76B9719D911017C592"')).toBe('5d41402abc4b2a76b9719d911017c592');
-    expect(normaliseHash('0123456789abcdef0123456789abcdef-3')).toBe('0123456789abcdef0123456789abcdef-3');
-    expect(normaliseHash('no-md5-hash')).toBeUndefined();
-    expect(normaliseHash(null)).toBeUndefined();
   });
 });

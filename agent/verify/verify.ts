@@ -1,5 +1,5 @@
 import type { Catalog } from '../catalog/catalog.js';
-import { normaliseHash } from '../storage/hashes.js';
+import { checkableHash } from '../../lib/storage/hashing.js';
 
 export interface VerifyResult {
   backupName: string;
@@ -45,8 +45,8 @@ export async function verifyBackup(
           continue;
         }
         const sizeDiffers = actual.size !== object.size;
-        const expected = normaliseHash(object.MD5);
-        const found = normaliseHash(actual.hash);
+        const expected = checkableHash(object.MD5);
+        const found = checkableHash(actual.hash);
         const hashDiffers = md5Checks && expected !== undefined && found !== undefined && expected !== found;
         if (sizeDiffers || hashDiffers) {
           const what = sizeDiffers

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileDigests, hashesMatch, multipartEtagOf, normaliseHash } from './hashing.js';
+import { checkableHash, fileDigests, hashesMatch, multipartEtagOf, normaliseHash } from './hashing.js';
 
 const empty = 'd41d8cd98f00b204e9800998ecf8427e';
 
@@ -20,6 +20,17 @@ describe('normaliseHash', () => {
     expect(normaliseHash('no-md5-hash')).toBeUndefined();
     expect(normaliseHash('opaque-kms-value')).toBe('opaque-kms-value');
     expect(normaliseHash('not a hash')).toBeUndefined();
+  });
+});
+
+describe('checkableHash', () => {
+  it('compares hex, base64 and multipart forms and knows when it cannot', () => {
+    expect(checkableHash('XUFAKrxLKna5cZ2REBfFkg==')).toBe('5d41402abc4b2a76b9719d911017c592');
+    expect(checkableHash('"5D41402ABC4B2A76B9719D911017C592"')).toBe('5d41402abc4b2a76b9719d911017c592');
+    expect(checkableHash('0123456789abcdef0123456789abcdef-3')).toBe('0123456789abcdef0123456789abcdef-3');
+    expect(checkableHash('no-md5-hash')).toBeUndefined();
+    expect(checkableHash(null)).toBeUndefined();
+    expect(checkableHash('opaque-kms-value')).toBeUndefined();
   });
 });
 

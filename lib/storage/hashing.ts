@@ -17,6 +17,18 @@ export function normaliseHash(value: string | null | undefined): string | undefi
   return undefined;
 }
 
+/** An S3 multipart ETag, normalised: the MD5 of the part MD5s, a dash and the part count. */
+const MULTIPART_ETAG = /^[0-9a-f]{32}-\d+$/;
+
+/**
+ * normaliseHash narrowed to the values a file's bytes can be checked against: a hex MD5 or an S3
+ * multipart ETag. Other dashed values (opaque ETags) are unknown, so only sizes can decide.
+ */
+export function checkableHash(value: string | null | undefined): string | undefined {
+  const hash = normaliseHash(value);
+  return hash?.includes('-') && !MULTIPART_ETAG.test(hash) ? undefined : hash;
+}
+
 /** True when both hashes are known and equal; undefined when either is unknown (compare sizes only). */
 export function hashesMatch(a: string | null | undefined, b: string | null | undefined): boolean | undefined {
   const left = normaliseHash(a);
@@ -52,6 +64,21 @@ export async function fileDigests(
   if (inPart > 0 || partDigests.length === 0) partDigests.push(part.digest());
   const combined = createHash('md5').update(Buffer.concat(partDigests)).digest('hex');
   return { md5: whole.digest('hex'), multipartEtag: `${combined}-${partDigests.length}` };
+}
+
+/**
+ * Whether a local file matches a stored hash: true/false when the hash can be checked, undefined
+ * when it is unknown (null, no-md5-hash, opaque ETags) and only sizes can decide.
+ */
+export async function fileMatchesHash(
+  path: string,
+  storedHash: string | null,
+  partSize: number,
+): Promise<boolean | undefined> {
+  const stored = checkableHash(storedHash);
+  if (stored === undefined) return undefined;
+  const { md5, multipartEtag } = await fileDigests(path, partSize);
+  return stored.includes('-') ? stored === multipartEtag : stored === md5;
 }
 
 /** The S3 multipart ETag of a buffer, for tests and small data. */
