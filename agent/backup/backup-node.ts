@@ -2,17 +2,17 @@ import { createLogger, type Logger } from '../../lib/log.js';
 import type { CassandraControl } from '../cassandra/control.js';
 import type { ServerVersion, TokenMap } from '../cassandra/cql.js';
 import { fileMatchesHash } from '../../lib/storage/hashing.js';
+import {
+  serializeManifest,
+  serializeServerVersion,
+  type ManifestObject,
+  type ManifestSection,
+} from '../../lib/storage/repository/manifest.js';
 import type { ObjectStore, StoredObject } from '../storage/object-store.js';
 import { mapLimited } from '../util/limit.js';
 import { ensureFreeSpace } from './free-space.js';
 import { MedusaLayout, validateBackupName, validateFqdn } from './layout.js';
-import {
-  formatManifest,
-  formatTokenMap,
-  pythonJson,
-  type ManifestObject,
-  type ManifestSection,
-} from './medusa-json.js';
+import { formatTokenMap } from './medusa-json.js';
 import { NodeBackupLock } from './node-lock.js';
 import { ProgressTracker, type Progress } from './progress.js';
 import {
@@ -141,7 +141,10 @@ export async function backupNode(options: BackupNodeOptions): Promise<BackupNode
     const tokenMapJson = formatTokenMap(tokenMap);
     const schemaObject = await store.putBytes(layout.meta(fqdn, backupName, 'schema.cql'), schema);
     await store.putBytes(layout.meta(fqdn, backupName, 'tokenmap.json'), tokenMapJson);
-    await store.putBytes(layout.meta(fqdn, backupName, 'server_version.json'), pythonJson(serverVersion));
+    await store.putBytes(
+      layout.meta(fqdn, backupName, 'server_version.json'),
+      serializeServerVersion(serverVersion),
+    );
     if (differential) await store.putBytes(layout.meta(fqdn, backupName, 'differential'), 'differential');
     const startedEpoch = epochOf((await store.head(schemaObject.key)) ?? schemaObject);
     await store.putBytes(layout.index(backupName, `tokenmap_${fqdn}.json`), tokenMapJson);
@@ -192,7 +195,7 @@ export async function backupNode(options: BackupNodeOptions): Promise<BackupNode
       snapshotTaken = false;
     }
 
-    const manifestJson = formatManifest(sections);
+    const manifestJson = serializeManifest(sections);
     const manifestObject = await store.putBytes(layout.meta(fqdn, backupName, 'manifest.json'), manifestJson);
     const finishedEpoch = epochOf((await store.head(manifestObject.key)) ?? manifestObject);
     await store.putBytes(layout.index(backupName, `manifest_${fqdn}.json`), manifestJson);

@@ -1,6 +1,11 @@
 import type { TokenMap } from '../cassandra/cql.js';
 import { MedusaLayout } from '../backup/layout.js';
-import { parseManifest, parseTokenMap, type ManifestSection } from '../backup/medusa-json.js';
+import { parseTokenMap } from '../backup/medusa-json.js';
+import {
+  manifestTotals,
+  parseManifest,
+  type ManifestSection,
+} from '../../lib/storage/repository/manifest.js';
 import type { ObjectStore, StoredObject } from '../storage/object-store.js';
 
 // Reads backups the way cassandra-medusa does: from index/backup_index only (medusa-storage-format.md
@@ -150,10 +155,9 @@ export class Catalog {
     let size = 0;
     let objects = 0;
     for (const node of backup.nodes.filter((n) => n.finished !== undefined)) {
-      for (const section of await this.manifestOf(node)) {
-        objects += section.objects.length;
-        for (const object of section.objects) size += object.size;
-      }
+      const totals = manifestTotals(await this.manifestOf(node));
+      size += totals.size;
+      objects += totals.objects;
     }
     return { size, objects };
   }

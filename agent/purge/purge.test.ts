@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MedusaLayout } from '../backup/layout.js';
-import { formatManifest, formatTokenMap } from '../backup/medusa-json.js';
+import { serializeManifest } from '../../lib/storage/repository/manifest.js';
+import { formatTokenMap } from '../backup/medusa-json.js';
 import { Catalog } from '../catalog/catalog.js';
 import { LocalObjectStore } from '../storage/local-store.js';
 import { purge } from './purge.js';
@@ -42,7 +43,7 @@ async function bucket() {
       age(key, daysAgo);
       objects.push({ path: key, MD5: stored.hash, size: stored.size });
     }
-    const manifest = formatManifest([{ keyspace: 'ks', columnfamily: 't-0123', objects }]);
+    const manifest = serializeManifest([{ keyspace: 'ks', columnfamily: 't-0123', objects }]);
     await store.putBytes(layout.meta(fqdn, name, 'schema.cql'), 'CREATE KEYSPACE ks;');
     await store.putBytes(layout.meta(fqdn, name, 'manifest.json'), manifest);
     await store.putBytes(layout.index(name, `tokenmap_${fqdn}.json`), tokenMap);

@@ -4,16 +4,16 @@ import { dirname, join } from 'node:path';
 import { createLogger, type Logger } from '../../lib/log.js';
 import { ensureFreeSpace } from '../backup/free-space.js';
 import { MedusaLayout } from '../backup/layout.js';
-import {
-  parseManifest,
-  parseTokenMap,
-  type ManifestObject,
-  type ManifestSection,
-} from '../backup/medusa-json.js';
+import { parseTokenMap } from '../backup/medusa-json.js';
 import { ProgressTracker, type Progress } from '../backup/progress.js';
 import { selected, tableNameOf, type TableFilter } from '../backup/snapshot-files.js';
 import { withTokenSettings } from '../cassandra/cassandra-yaml.js';
 import { fileMatchesHash } from '../../lib/storage/hashing.js';
+import {
+  parseManifest,
+  type ManifestObject,
+  type ManifestSection,
+} from '../../lib/storage/repository/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { mapLimited } from '../util/limit.js';
 

@@ -26,6 +26,16 @@ describe('manifest.json', () => {
     expect(manifest[0]?.objects[0]?.size).toBe(12);
   });
 
+  it('writes manifests with path, MD5, size in that order and reads string sizes back as numbers', () => {
+    const text = serializeManifest([
+      { keyspace: 'ks', columnfamily: 't-1', objects: [{ path: 'p/n/b/data/ks/t-1/f', MD5: null, size: 3 }] },
+    ]);
+    expect(text).toBe(
+      '[{"keyspace": "ks", "columnfamily": "t-1", "objects": [{"path": "p/n/b/data/ks/t-1/f", "MD5": null, "size": 3}]}]',
+    );
+    expect(parseManifest(text.replace('"size": 3', '"size": "3"'))[0]?.objects[0]?.size).toBe(3);
+  });
+
   it('rejects malformed manifests', () => {
     expect(() => parseManifest('{}')).toThrow(/array/);
     expect(() => parseManifest('[{"keyspace": "k"}]')).toThrow(/keyspace, columnfamily and objects/);

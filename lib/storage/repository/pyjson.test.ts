@@ -8,6 +8,7 @@ describe('dumpsPython', () => {
     );
     expect(dumpsPython('héllo €')).toBe('"h\\u00e9llo \\u20ac"');
     expect(dumpsPython([])).toBe('[]');
+    expect(dumpsPython({ s: 'café\n', n: null })).toBe('{"s": "caf\\u00e9\\n", "n": null}');
   });
 
   it('writes 64-bit tokens exactly', () => {
