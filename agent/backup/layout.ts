@@ -1,3 +1,5 @@
+import { INDEX_WORDS } from '../../lib/storage/repository/names.js';
+
 // Object keys of cassandra-medusa's bucket layout (medusa-storage-format.md §1.2). `prefix` is
 // [storage] prefix (no slash), `fqdn` the node identity, `backup` the backup name.
 
@@ -45,15 +47,12 @@ export class MedusaLayout {
   }
 }
 
-/** Words Medusa's index reader finds by substring anywhere in a key; names containing them confuse it. */
-const indexWords = ['manifest', 'schema', 'tokenmap', 'started', 'finished', 'differential', 'incremental'];
-
 /** Refuses backup names that Medusa's index cannot hold or would misread. */
 export function validateBackupName(name: string): void {
   if (!/^[A-Za-z0-9._-]+$/.test(name)) {
     throw new Error(`backup name '${name}' may only contain letters, digits, '.', '_' and '-'`);
   }
-  const word = indexWords.find((w) => name.toLowerCase().includes(w));
+  const word = INDEX_WORDS.find((w) => name.toLowerCase().includes(w));
   if (word) throw new Error(`backup name '${name}' contains '${word}', which Medusa's index reader misreads`);
 }
 
