@@ -20,7 +20,6 @@ export function cassandraControlFor(config: MedusaConfig, yaml: CassandraYaml): 
     }
     return new JolokiaControl({
       url: kubernetes.cassandraUrl,
-      dataDirectory: yaml.dataDirectory,
       username: cassandra.nodetoolUsername,
       password: cassandra.nodetoolPassword,
       tls,

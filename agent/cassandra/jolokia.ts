@@ -1,15 +1,12 @@
 import type { CassandraControl, NodeState } from './control.js';
 import { CassandraControlError } from './control.js';
 import { httpRequestText, type HttpTls } from './http.js';
-import { snapshotTagsOnDisk } from './snapshot-dirs.js';
 
 const storageService = 'org.apache.cassandra.db:type=StorageService';
 
 export interface JolokiaOptions {
   /** e.g. http://127.0.0.1:8778/jolokia */
   url: string;
-  /** The node's data directory: snapshots are listed from disk (see snapshot-dirs.ts). */
-  dataDirectory: string;
   username?: string;
   password?: string;
   tls?: HttpTls;
@@ -74,8 +71,23 @@ export class JolokiaControl implements CassandraControl {
     await this.exec('clearSnapshot', 'java.lang.String,[Ljava.lang.String;', [tag, []]);
   }
 
-  listSnapshots(): Promise<string[]> {
-    return snapshotTagsOnDisk(this.options.dataDirectory);
+  /**
+   * Snapshot tags from StorageService.getSnapshotDetails. Jolokia cannot write the whole reply: the
+   * TabularData index spans every column, Jolokia nests one object per index value and its JSON
+   * breaks at the first null (a snapshot without TTL has no expiration date). Cut at depth 1, the
+   * reply is the tags as keys with each table list as a string, which is all a listing needs.
+   */
+  async listSnapshots(): Promise<string[]> {
+    const value = await this.call('getSnapshotDetails', {
+      type: 'exec',
+      operation: 'getSnapshotDetails(java.util.Map)',
+      arguments: [{}],
+      config: { maxDepth: 1 },
+    });
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new CassandraControlError(this.transport, 'getSnapshotDetails', 'not a map of snapshots');
+    }
+    return Object.keys(value).sort();
   }
 
   async tokens(): Promise<string[]> {

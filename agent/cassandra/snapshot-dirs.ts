@@ -39,8 +39,3 @@ export async function findSnapshotDirectories(dataDir: string, tag?: string): Pr
   }
   return found;
 }
-
-/** Distinct snapshot tags present in the data directory. */
-export async function snapshotTagsOnDisk(dataDir: string): Promise<string[]> {
-  return [...new Set((await findSnapshotDirectories(dataDir)).map((dir) => dir.tag))].sort();
-}

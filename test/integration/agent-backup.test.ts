@@ -46,7 +46,7 @@ function options(backupName: string, mode: 'full' | 'differential'): BackupNodeO
     prefix,
     dataDirectory: node.dataDir,
     store,
-    control: new JolokiaControl({ url: node.jolokiaUrl, dataDirectory: node.dataDir }),
+    control: new JolokiaControl({ url: node.jolokiaUrl }),
     metadata: cql,
     concurrency: 4,
     localStorageDir,

@@ -89,7 +89,7 @@ describe('agent Cassandra access on the 3-node ring', () => {
   });
 
   const transports: [string, () => CassandraControl][] = [
-    ['jolokia', () => new JolokiaControl({ url: node.jolokiaUrl, dataDirectory: node.dataDir })],
+    ['jolokia', () => new JolokiaControl({ url: node.jolokiaUrl })],
     [
       'nodetool',
       () =>
@@ -137,7 +137,7 @@ describe('agent Cassandra access on the 3-node ring', () => {
   });
 
   it('jolokia failures name the operation', async () => {
-    const control = new JolokiaControl({ url: node.jolokiaUrl, dataDirectory: node.dataDir });
+    const control = new JolokiaControl({ url: node.jolokiaUrl });
     await expect(control.takeSnapshot(`bad-${Date.now()}`, ['no_such_keyspace_here'])).rejects.toThrow(
       /^jolokia takeSnapshot: /,
     );

@@ -57,7 +57,7 @@ async function backup(name: string, mode: 'full' | 'differential') {
       prefix,
       dataDirectory: node.dataDir,
       store,
-      control: new JolokiaControl({ url: node.jolokiaUrl, dataDirectory: node.dataDir }),
+      control: new JolokiaControl({ url: node.jolokiaUrl }),
       metadata: cql,
       concurrency: 4,
       lockPath: join(runDir, `agent-restore-${process.pid}.lock`),

@@ -52,7 +52,7 @@ describe('Cassandra 3-node ring', () => {
     ).toEqual(ring.contactPoints);
   });
 
-  it('snapshots with nodetool onto disk, and Jolokia takes and clears them over HTTP', async () => {
+  it('snapshots with nodetool onto disk, and Jolokia takes, lists and clears them over HTTP', async () => {
     const node = ring.nodes[1]!;
     const tag = `smoke-${Date.now()}`;
     await node.nodetool('snapshot', '-t', tag, keyspace);
@@ -63,6 +63,7 @@ describe('Cassandra 3-node ring', () => {
     expect(readdirSync(snapshotDir(tag)).some((f) => f.endsWith('-Data.db'))).toBe(true);
 
     expect(await node.nodetool('listsnapshots')).toContain(tag);
+    expect(await jolokiaSnapshotTags(node.jolokiaUrl)).toContain(tag);
 
     // Take and clear a second snapshot through Jolokia alone, as the agent does in a pod.
     const viaJolokia = `${tag}-jolokia`;
@@ -74,6 +75,7 @@ describe('Cassandra 3-node ring', () => {
     });
     expect(readdirSync(snapshotDir(viaJolokia)).some((f) => f.endsWith('-Data.db'))).toBe(true);
     expect(await node.nodetool('listsnapshots')).toContain(viaJolokia);
+    expect(await jolokiaSnapshotTags(node.jolokiaUrl)).toContain(viaJolokia);
     await jolokia(node.jolokiaUrl, {
       type: 'exec',
       mbean: 'org.apache.cassandra.db:type=StorageService',
@@ -81,11 +83,27 @@ describe('Cassandra 3-node ring', () => {
       arguments: [viaJolokia, [keyspace]],
     });
     expect(existsSync(snapshotDir(viaJolokia))).toBe(false);
+    expect(await jolokiaSnapshotTags(node.jolokiaUrl)).not.toContain(viaJolokia);
 
     await node.nodetool('clearsnapshot', '-t', tag, '--', keyspace);
     expect(existsSync(snapshotDir(tag))).toBe(false);
   });
 });
+
+/**
+ * Snapshot tags listed by StorageService.getSnapshotDetails over Jolokia. maxDepth 1 keeps Jolokia
+ * from descending into the TabularData, whose null expiration date it cannot write as JSON.
+ */
+async function jolokiaSnapshotTags(url: string): Promise<string[]> {
+  const details = await jolokia(url, {
+    type: 'exec',
+    mbean: 'org.apache.cassandra.db:type=StorageService',
+    operation: 'getSnapshotDetails(java.util.Map)',
+    arguments: [{}],
+    config: { maxDepth: 1 },
+  });
+  return Object.keys(details as Record<string, unknown>);
+}
 
 /** One Jolokia request; fails on a Jolokia-level error, resolves with its value. */
 async function jolokia(url: string, request: Record<string, unknown>): Promise<unknown> {
