@@ -75,3 +75,23 @@ export function setCondition(
   else list.push(condition);
   return list;
 }
+
+/**
+ * The conditions of an operation that ended: Progressing turns False, then Complete or Failed
+ * turns True, both with the same reason (Progressing may carry a shorter message).
+ */
+export function endConditions(
+  conditions: Condition[] | undefined,
+  outcome: 'Complete' | 'Failed',
+  reason: string,
+  message: string,
+  now: Date,
+  progressingMessage: string = message,
+): Condition[] {
+  const progressing = setCondition(
+    conditions,
+    { type: 'Progressing', status: 'False', reason, message: progressingMessage },
+    now,
+  );
+  return setCondition(progressing, { type: outcome, status: 'True', reason, message }, now);
+}

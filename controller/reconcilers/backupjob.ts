@@ -10,23 +10,12 @@ import {
   kubeTime,
 } from '../../lib/medusa-api.js';
 import { humanizeBytes } from '../../lib/units.js';
-import { setCondition, type Condition, type Context } from '../context.js';
+import type { NodeProgressReport } from '../../lib/node-report.js';
+import { endConditions, setCondition, type Condition, type Context } from '../context.js';
 import type { Result } from '../loop.js';
 
-export interface NodeReport {
-  node: string;
-  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
-  bytesDone?: number;
-  bytesTotal?: number;
-  filesDone?: number;
-  filesTotal?: number;
-  lastError?: string;
-  lastUpdateTime?: string;
-  host?: string;
-  datacenter?: string;
-  rack?: string;
-  tokens?: (number | bigint)[];
-}
+/** An agent's entry in status.progress, as the controller reads it back (stamped by the API). */
+export type NodeReport = NodeProgressReport & { lastUpdateTime?: string };
 
 const terminal = (phase: string) => phase === 'Succeeded' || phase === 'Failed';
 
@@ -190,14 +179,11 @@ async function finish(
           .filter((r) => r.lastError)
           .map((r) => `${r.node}: ${r.lastError}`)
           .join('; ')}`);
-  let conditions: Condition[] = setCondition(
+  const conditions = endConditions(
     job.status?.conditions as Condition[] | undefined,
-    { type: 'Progressing', status: 'False', reason, message },
-    now,
-  );
-  conditions = setCondition(
-    conditions,
-    { type: ok ? 'Complete' : 'Failed', status: 'True', reason, message },
+    ok ? 'Complete' : 'Failed',
+    reason,
+    message,
     now,
   );
   await patchStatus(ctx.kc, 'medusabackupjobs', namespace, name, {

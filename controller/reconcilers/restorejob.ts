@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { cassOperator, expectedPods, findDatacenter, type Datacenter } from '../../lib/datacenter.js';
 import { kubeRequest } from '../../lib/kube-request.js';
 import { findObject, kubeTime, patchStatus, type MedusaObject } from '../../lib/medusa-api.js';
-import { setCondition, type Condition, type Context } from '../context.js';
+import { endConditions, setCondition, type Condition, type Context } from '../context.js';
 import type { Result } from '../loop.js';
 import { applyWatchdog, type NodeReport } from './backupjob.js';
 import { computeMapping, type BackupNodeInfo } from './restore-mapping.js';
@@ -133,15 +133,13 @@ export async function reconcileRestoreJob(ctx: Context, namespace: string, name:
       finishTime: kubeTime(now),
       finished: pods,
       inProgress: [],
-      conditions: setCondition(
-        cond(job, 'Progressing', 'False', 'RestoreSucceeded', 'all nodes restored', now),
-        {
-          type: 'Complete',
-          status: 'True',
-          reason: 'RestoreSucceeded',
-          message: `${pods.length} nodes restored from ${backupName}; ${dcName} is running`,
-        },
+      conditions: endConditions(
+        job.status?.conditions as Condition[] | undefined,
+        'Complete',
+        'RestoreSucceeded',
+        `${pods.length} nodes restored from ${backupName}; ${dcName} is running`,
         now,
+        'all nodes restored',
       ),
     });
     await ctx.events.event(
@@ -193,9 +191,11 @@ async function fail(
     ...(reports
       ? { failed: reports.filter((r) => r.phase === 'Failed').map((r) => r.node), progress: reports }
       : { failed: [] }),
-    conditions: setCondition(
-      cond(job, 'Progressing', 'False', 'RestoreFailed', message, now),
-      { type: 'Failed', status: 'True', reason: 'RestoreFailed', message },
+    conditions: endConditions(
+      job.status?.conditions as Condition[] | undefined,
+      'Failed',
+      'RestoreFailed',
+      message,
       now,
     ),
   });

@@ -3,8 +3,7 @@
 // A successful purge is followed by a sync task, as in k8ssandra-operator.
 import { expectedPods, findDatacenter } from '../../lib/datacenter.js';
 import { createObject, findObject, kubeTime, patchStatus, type MedusaObject } from '../../lib/medusa-api.js';
-import type { NodeProgressReport } from '../../lib/node-report.js';
-import { setCondition, type Condition, type Context } from '../context.js';
+import { endConditions, setCondition, type Condition, type Context } from '../context.js';
 import type { Result } from '../loop.js';
 import { applyWatchdog, type NodeReport } from './backupjob.js';
 
@@ -67,7 +66,7 @@ async function finish(
   ctx: Context,
   task: MedusaObject,
   now: Date,
-  reports: (NodeReport & NodeProgressReport)[],
+  reports: NodeReport[],
   error?: string,
 ): Promise<Result> {
   const { namespace = '', name } = task.metadata;
@@ -80,14 +79,11 @@ async function finish(
       ? `${operation} done on ${reports.map((r) => r.node).join(', ')}`
       : failed.map((r) => `${r.node}: ${r.lastError ?? 'failed'}`).join('; '));
   const reason = ok ? 'TaskSucceeded' : 'TaskFailed';
-  let conditions: Condition[] = setCondition(
+  const conditions = endConditions(
     task.status?.conditions as Condition[] | undefined,
-    { type: 'Progressing', status: 'False', reason, message },
-    now,
-  );
-  conditions = setCondition(
-    conditions,
-    { type: ok ? 'Complete' : 'Failed', status: 'True', reason, message },
+    ok ? 'Complete' : 'Failed',
+    reason,
+    message,
     now,
   );
   await patchStatus(ctx.kc, plural, namespace, name, {
