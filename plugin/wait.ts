@@ -1,21 +1,13 @@
 // --wait: polls an object until its operation ends, rendering per-node progress.
+import type { NodeProgressReport } from '../lib/node-report.js';
 import { formatDuration, humanizeBytes } from '../lib/units.js';
 import { exitCodes, MedusaError } from './errors.js';
 import { colorStatus, type Io } from './io.js';
 import { list } from './commands/common.js';
 import { renderTable } from './printers/table.js';
 
-export interface NodeProgress {
-  node: string;
-  phase: string;
-  bytesDone?: number;
-  bytesTotal?: number;
-  filesDone?: number;
-  filesTotal?: number;
-  bytesPerSecond?: number;
-  etaSeconds?: number;
-  lastError?: string;
-}
+/** One node's row: an agent's report as read back from status, where any phase may appear. */
+export type NodeProgress = Omit<NodeProgressReport, 'phase'> & { phase: string };
 
 export interface Observation {
   /** Phase of the whole operation, for change lines: Pending, Running, Succeeded, Failed. */
