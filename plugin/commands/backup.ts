@@ -5,18 +5,10 @@ import type { BackupArgs } from '../args.js';
 import { MedusaError } from '../errors.js';
 import { colorStatus, type Io } from '../io.js';
 import { explainApiError } from '../kube.js';
-import { createResource, getResource, qualifiedName, type MedusaResource } from '../resources.js';
-import { nodesOf, waitFor, type NodeProgress, type Observation } from '../wait.js';
-import {
-  filterOf,
-  formatOf,
-  kubeFrom,
-  list,
-  manifest,
-  parseTimeout,
-  printDryRun,
-  timestampedName,
-} from './common.js';
+import { getResource, type MedusaResource } from '../resources.js';
+import { nodesOf, type NodeProgress, type Observation } from '../wait.js';
+import { createAndFollow } from './create-and-follow.js';
+import { filterOf, formatOf, kubeFrom, list, manifest, printDryRun, timestampedName } from './common.js';
 
 const jobs = 'medusabackupjobs';
 
@@ -74,19 +66,17 @@ export async function createBackup(args: BackupArgs, io: Io): Promise<number> {
       },
     );
   }
-  await createResource(kube, jobs, job);
-  io.out(`${qualifiedName(jobs, name)} created`);
-  if (!args.wait) {
-    io.err(io.color.dim(`Follow it with: kubectl medusa backups describe ${name} -n ${kube.namespace}`));
-    return 0;
-  }
-  const timeoutMs = parseTimeout(args.timeout);
-  const { object, exitCode } = await waitFor(io, {
+  const waited = await createAndFollow(io, kube, {
+    plural: jobs,
+    object: job,
+    describeWith: 'backups',
     what: `backup ${name}`,
-    fetch: () => getResource(kube, jobs, name),
     observe: observeJob,
-    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    wait: args.wait,
+    timeout: args.timeout,
   });
+  if (!waited) return 0;
+  const { object, exitCode } = waited;
   const seen = observeJob(object);
   const backup = await getResource(kube, 'medusabackups', name).catch(() => undefined);
   const status = backup?.status ?? {};

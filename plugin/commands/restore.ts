@@ -2,18 +2,10 @@
 import type { RestoreArgs } from '../args.js';
 import { MedusaError } from '../errors.js';
 import { colorStatus, type Io } from '../io.js';
-import { createResource, getResource, qualifiedName, type MedusaResource } from '../resources.js';
-import { nodesOf, waitFor, type Observation } from '../wait.js';
-import {
-  filterOf,
-  formatOf,
-  kubeFrom,
-  list,
-  manifest,
-  parseTimeout,
-  printDryRun,
-  timestampedName,
-} from './common.js';
+import { getResource, type MedusaResource } from '../resources.js';
+import { nodesOf, type Observation } from '../wait.js';
+import { createAndFollow } from './create-and-follow.js';
+import { filterOf, formatOf, kubeFrom, list, manifest, printDryRun, timestampedName } from './common.js';
 
 const restores = 'medusarestorejobs';
 
@@ -59,24 +51,18 @@ export async function createRestore(args: RestoreArgs, io: Io): Promise<number> 
     printDryRun(io, job, formatOf(args));
     return 0;
   }
-  await createResource(kube, restores, job);
-  io.out(`${qualifiedName(restores, name)} created`);
-  io.err(
-    io.color.yellow(
-      `Datacenter ${datacenter} will be stopped, restored from ${args.backup} and started again.`,
-    ),
-  );
-  if (!args.wait) {
-    io.err(io.color.dim(`Follow it with: kubectl medusa restores describe ${name} -n ${kube.namespace}`));
-    return 0;
-  }
-  const timeoutMs = parseTimeout(args.timeout);
-  const { object, exitCode } = await waitFor(io, {
+  const waited = await createAndFollow(io, kube, {
+    plural: restores,
+    object: job,
+    notice: `Datacenter ${datacenter} will be stopped, restored from ${args.backup} and started again.`,
+    describeWith: 'restores',
     what: `restore ${name}`,
-    fetch: () => getResource(kube, restores, name),
     observe: observeRestore,
-    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    wait: args.wait,
+    timeout: args.timeout,
   });
+  if (!waited) return 0;
+  const { object, exitCode } = waited;
   const seen = observeRestore(object);
   io.out(`Restore ${name}: ${colorStatus(io, seen.phase)} (backup ${args.backup} into ${datacenter})`);
   if (seen.failed && seen.message) io.err(io.color.red(seen.message));

@@ -4,20 +4,20 @@ import type { TaskArgs } from '../args.js';
 import { colorStatus, type Io } from '../io.js';
 import type { TableSpec } from '../printers/output.js';
 import { renderFields, renderTable } from '../printers/table.js';
-import { createResource, getResource, qualifiedName, type MedusaResource } from '../resources.js';
-import { nodesOf, renderProgress, waitFor, type NodeProgress, type Observation } from '../wait.js';
+import { getResource, type MedusaResource } from '../resources.js';
+import { nodesOf, renderProgress, type NodeProgress, type Observation } from '../wait.js';
 import {
   ageOf,
   formatOf,
   kubeFrom,
   list as listOf,
   manifest,
-  parseTimeout,
   printDryRun,
   timestampedName,
   whenOf,
   str,
 } from './common.js';
+import { createAndFollow } from './create-and-follow.js';
 import { indented, readCommands } from './read-commands.js';
 
 const plural = 'medusatasks';
@@ -77,19 +77,17 @@ export async function createTask(args: TaskArgs, io: Io): Promise<number> {
     printDryRun(io, task, formatOf(args));
     return 0;
   }
-  await createResource(kube, plural, task);
-  io.out(`${qualifiedName(plural, name)} created`);
-  if (!args.wait) {
-    io.err(io.color.dim(`Follow it with: kubectl medusa tasks describe ${name} -n ${kube.namespace}`));
-    return 0;
-  }
-  const timeoutMs = parseTimeout(args.timeout);
-  const { object, exitCode } = await waitFor(io, {
+  const waited = await createAndFollow(io, kube, {
+    plural,
+    object: task,
+    describeWith: 'tasks',
     what: `${args.operation} ${name}`,
-    fetch: () => getResource(kube, plural, name),
     observe: observeTask,
-    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    wait: args.wait,
+    timeout: args.timeout,
   });
+  if (!waited) return 0;
+  const { object, exitCode } = waited;
   io.out(`${args.operation} ${name}: ${colorStatus(io, observeTask(object).phase)}`);
   const results = purgeResults(object);
   if (results) io.out(results);
