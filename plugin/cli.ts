@@ -50,6 +50,16 @@ function filterOptions<T>(y: Argv<T>) {
     });
 }
 
+/** sync|purge <datacenter>: tasks that name the datacenter they run on. */
+const datacenterTaskOptions = <T>(y: Argv<T>) =>
+  waitOptions(
+    y.positional('datacenter', { type: 'string', demandOption: true }).option('name', { type: 'string' }),
+  );
+
+/** Creates a MedusaTask of `operation` (sync, purge, verify) from the command's arguments. */
+const runTask = (argv: TaskArgs, operation: TaskArgs['operation']) =>
+  run(argv, async (io) => (await import('./commands/tasks.js')).createTask({ ...argv, operation }, io));
+
 const nameArg = <T>(y: Argv<T>) => y.positional('name', { type: 'string', demandOption: true });
 
 /** list (default), get <name>, describe <name> for a kind of object. */
@@ -217,30 +227,14 @@ export function buildCli(argv: string[]) {
     .command<TaskArgs>(
       'sync <datacenter>',
       'Make MedusaBackup objects match the backups in storage',
-      (y) =>
-        waitOptions(
-          y
-            .positional('datacenter', { type: 'string', demandOption: true })
-            .option('name', { type: 'string' }),
-        ),
-      (argv) =>
-        run(argv, async (io) =>
-          (await import('./commands/tasks.js')).createTask({ ...argv, operation: 'sync' }, io),
-        ),
+      datacenterTaskOptions,
+      (argv) => runTask(argv, 'sync'),
     )
     .command<TaskArgs>(
       'purge <datacenter>',
       'Delete backups past their retention (maxBackupAge, maxBackupCount)',
-      (y) =>
-        waitOptions(
-          y
-            .positional('datacenter', { type: 'string', demandOption: true })
-            .option('name', { type: 'string' }),
-        ),
-      (argv) =>
-        run(argv, async (io) =>
-          (await import('./commands/tasks.js')).createTask({ ...argv, operation: 'purge' }, io),
-        ),
+      datacenterTaskOptions,
+      (argv) => runTask(argv, 'purge'),
     )
     .command<TaskArgs & { backup: string }>(
       'verify <backup>',
@@ -249,13 +243,7 @@ export function buildCli(argv: string[]) {
         waitOptions(
           y.positional('backup', { type: 'string', demandOption: true }).option('name', { type: 'string' }),
         ),
-      (argv) =>
-        run(argv, async (io) =>
-          (await import('./commands/tasks.js')).createTask(
-            { ...argv, operation: 'verify', datacenter: '' },
-            io,
-          ),
-        ),
+      (argv) => runTask({ ...argv, datacenter: '' }, 'verify'),
     )
     .command('tasks', 'List, get and describe tasks (MedusaTasks: sync, purge, verify)', (y) =>
       readCommands(y, './commands/tasks.js', 'task'),
