@@ -1,7 +1,7 @@
 import { exec } from 'node:child_process';
-import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { portAnswers } from '../../lib/tcp-port.js';
 import { humanizeBytes } from '../../lib/units.js';
 import { backupNode, type BackupMode, type BackupNodeResult } from '../backup/backup-node.js';
 import { formatProgress, type Progress } from '../backup/progress.js';
@@ -85,21 +85,6 @@ export interface RestoreArgs {
   manageCassandra: boolean;
   /** Keep the node's schema: restore table data into the current table directories (flushes first). */
   intoCurrentSchema?: boolean;
-}
-
-async function portAnswers(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port, timeout: 2000 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 async function waitForPort(host: string, port: number, open: boolean, timeoutMs: number, what: string) {

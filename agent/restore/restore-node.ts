@@ -1,7 +1,7 @@
 import { chown, lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createLogger, type Logger } from '../../lib/log.js';
+import { portAnswers } from '../../lib/tcp-port.js';
 import { ensureFreeSpace } from '../backup/free-space.js';
 import { MedusaLayout } from '../backup/layout.js';
 import { parseTokenMap } from '../backup/medusa-json.js';
@@ -96,21 +96,6 @@ export function sectionsToRestore(
   return sections.filter(
     (s) => alwaysRestored.has(s.keyspace) || selected(filter, s.keyspace, tableNameOf(s.columnfamily)),
   );
-}
-
-function portAnswers(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port, timeout: 2000 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 async function exists(path: string): Promise<boolean> {

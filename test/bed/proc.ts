@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { portAnswers } from '../../lib/tcp-port.js';
 import { runDir } from './paths.js';
 
 /** A long-running component process started detached, tracked by a pid file. */
@@ -112,19 +113,6 @@ export async function waitUntil(
 }
 
 /** True when a TCP connection to host:port succeeds. */
-export async function portOpen(host: string, port: number): Promise<boolean> {
-  const { connect } = await import('node:net');
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.setTimeout(1000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
+export function portOpen(host: string, port: number): Promise<boolean> {
+  return portAnswers(host, port, 1000);
 }
