@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NodetoolControl, parseInfoTokens, parseListSnapshots } from './nodetool.js';
+import { NodetoolControl, nodetoolFailureMessage, parseInfoTokens, parseListSnapshots } from './nodetool.js';
 
 describe('nodetool output', () => {
   it('lists distinct snapshot names from listsnapshots', () => {
@@ -64,5 +64,31 @@ Total TrueDiskSpaceUsed: 10.57 KiB
     const failure = control.listSnapshots();
     await expect(failure).rejects.toThrow('nodetool listsnapshots: rejected: -u jmx -pw *** listsnapshots');
     await expect(failure).rejects.not.toThrow('hunter2');
+  });
+});
+
+describe('nodetool failures', () => {
+  it('keep the message nodetool states and drop the stack trace under it', () => {
+    const denied = [
+      'error: Invalid username or password',
+      '-- StackTrace --',
+      'javax.security.auth.login.FailedLoginException: Invalid username or password',
+      '\tat java.management/com.sun.jmx.remote.security.FileLoginModule.attemptAuthentication(FileLoginModule.java:460)',
+      '\tat java.base/java.lang.Thread.run(Thread.java:840)',
+    ].join('\n');
+    expect(nodetoolFailureMessage(denied)).toBe('Invalid username or password');
+    expect(
+      nodetoolFailureMessage(
+        "Requested creating snapshot(s) for [nosuchks]\nnodetool: Keyspace nosuchks does not exist\nSee 'nodetool help'.\n",
+      ),
+    ).toBe('Keyspace nosuchks does not exist');
+  });
+
+  it('fall back to the first lines that are not stack frames', () => {
+    expect(
+      nodetoolFailureMessage(
+        'Exception in thread "main" java.lang.OutOfMemoryError\n\tat a.b(C.java:1)\n\t... 3 more\n',
+      ),
+    ).toBe('Exception in thread "main" java.lang.OutOfMemoryError');
   });
 });

@@ -42,6 +42,24 @@ export function parseInfoTokens(output: string): string[] {
   return [...output.matchAll(/^Token\s*:\s*(-?\d+)\s*$/gm)].map((match) => match[1]!);
 }
 
+/**
+ * What a failed nodetool run says, without its stack trace: the `error: ...` or `nodetool: ...` line
+ * nodetool prints first, or else the first lines that are not stack frames.
+ */
+export function nodetoolFailureMessage(output: string): string {
+  const lines = output
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => line.trim() !== '');
+  const stated = lines.find((line) => /^(error|nodetool): /.test(line));
+  if (stated) return stated.replace(/^(error|nodetool): /, '');
+  const frames = /^\s+at |^-- StackTrace --$|^\s*\.\.\. \d+ more$/;
+  return lines
+    .filter((line) => !frames.test(line))
+    .slice(0, 3)
+    .join(' | ');
+}
+
 /** Node operations through the nodetool command, built exactly as Medusa builds it. */
 export class NodetoolControl implements CassandraControl {
   readonly transport = 'nodetool';
@@ -72,7 +90,7 @@ export class NodetoolControl implements CassandraControl {
         { maxBuffer: 64 * 1024 * 1024, timeout: this.options.timeoutMs ?? 30 * 60_000 },
         (error, stdout, stderr) => {
           if (!error) return resolve(stdout);
-          const output = `${stderr}${stdout}`.trim().split('\n').slice(-5).join(' | ');
+          const output = nodetoolFailureMessage(`${stderr}\n${stdout}`);
           const secret = this.options.password;
           const message = secret ? output.split(secret).join('***') : output;
           reject(new CassandraControlError(this.transport, command[0] ?? '', message || error.message));

@@ -2,6 +2,12 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import {
+  createSecurity,
+  securedJvmFlags,
+  securedYaml,
+  type CassandraSecurity,
+} from './cassandra-security.js';
 import { artefacts, bedDir, runDir } from './paths.js';
 import { portOpen, runningPid, startService, stopService, waitUntil } from './proc.js';
 
@@ -17,6 +23,8 @@ export interface CassandraClusterOptions {
   datacenter?: string;
   rack?: string;
   heap?: string;
+  /** Password authentication, client TLS with client certificates, JMX and Jolokia logins. */
+  secured?: boolean;
 }
 
 /** One node of a test cluster: address, ports and the absolute paths Medusa reads from its yaml. */
@@ -45,19 +53,25 @@ export class CassandraNode {
   }
 
   get jolokiaUrl(): string {
-    return `http://${this.address}:${this.jolokiaPort}/jolokia`;
+    const scheme = this.cluster.security ? 'https' : 'http';
+    return `${scheme}://${this.address}:${this.jolokiaPort}/jolokia`;
   }
 
   /** Runs nodetool against this node; resolves with stdout. */
   async nodetool(...args: string[]): Promise<string> {
     const { stdout } = await run(
       artefacts.nodetool,
-      ['-h', '127.0.0.1', '-p', String(this.jmxPort), ...args],
+      ['-h', '127.0.0.1', '-p', String(this.jmxPort), ...this.jmxLogin(), ...args],
       {
         maxBuffer: 16 * 1024 * 1024,
       },
     );
     return stdout;
+  }
+
+  private jmxLogin(): string[] {
+    const security = this.cluster.security;
+    return security ? ['-u', security.jmx.username, '-pw', security.jmx.password] : [];
   }
 
   isRunning(): boolean {
@@ -108,9 +122,7 @@ concurrent_reads: 4
 concurrent_writes: 4
 concurrent_counter_writes: 4
 compaction_throughput: 0MiB/s
-authenticator: AllowAllAuthenticator
-authorizer: AllowAllAuthorizer
-`,
+${this.cluster.security ? securedYaml(this.cluster.security, this.address) : 'authenticator: AllowAllAuthenticator\nauthorizer: AllowAllAuthorizer\n'}`,
     );
     writeFileSync(
       join(this.dir, 'conf', 'cassandra-rackdc.properties'),
@@ -125,6 +137,8 @@ authorizer: AllowAllAuthorizer
     const home = artefacts.cassandraHome;
     const jamm = readdirSync(join(home, 'lib')).find((f) => /^jamm-.*\.jar$/.test(f));
     if (!jamm) throw new Error(`no jamm jar in ${home}/lib: run npm run provision`);
+    const security = this.cluster.security && securedJvmFlags(this.cluster.security, this.address);
+    const jolokiaOptions = `host=${this.address},port=${this.jolokiaPort},discoveryEnabled=false`;
     startService({
       name: this.service,
       command: javaBin,
@@ -134,14 +148,14 @@ authorizer: AllowAllAuthorizer
         `-Xms${this.cluster.heap}`,
         `-Xmx${this.cluster.heap}`,
         `-javaagent:${join(home, 'lib', jamm)}`,
-        `-javaagent:${join(home, 'jolokia-agent.jar')}=host=${this.address},port=${this.jolokiaPort},discoveryEnabled=false`,
+        `-javaagent:${join(home, 'jolokia-agent.jar')}=${jolokiaOptions}${security ? `,${security.jolokiaOptions}` : ''}`,
         '-Dcassandra-foreground=yes',
         `-Dcassandra.config=file://${this.configFile}`,
         `-Dcassandra.storagedir=${join(this.dir, 'data')}`,
         `-Dcassandra.logdir=${join(this.dir, 'logs')}`,
         `-Dlogback.configurationFile=${join(this.dir, 'conf', 'logback.xml')}`,
         `-Dcassandra.jmx.local.port=${this.jmxPort}`,
-        '-Dcom.sun.management.jmxremote.authenticate=false',
+        ...(security?.jmx ?? ['-Dcom.sun.management.jmxremote.authenticate=false']),
         '-Dcassandra.skip_wait_for_gossip_to_settle=0',
         '-Dcassandra.ring_delay_ms=1000',
         '-Dcassandra.superuser_setup_delay_ms=0',
@@ -173,6 +187,8 @@ export class CassandraCluster {
   readonly heap: string;
   readonly dir: string;
   readonly nodes: CassandraNode[];
+  private readonly secured: boolean;
+  private securityFiles?: CassandraSecurity;
 
   constructor(options: CassandraClusterOptions) {
     this.name = options.name;
@@ -181,6 +197,17 @@ export class CassandraCluster {
     this.heap = options.heap ?? '768m';
     this.dir = join(runDir, 'cassandra', options.name);
     this.nodes = options.hosts.map((host, index) => new CassandraNode(this, index, host));
+    this.secured = options.secured ?? false;
+  }
+
+  /** Logins and certificates of a secured cluster (created on first use); undefined otherwise. */
+  get security(): CassandraSecurity | undefined {
+    if (!this.secured) return undefined;
+    this.securityFiles ??= createSecurity(
+      join(this.dir, 'pki'),
+      this.nodes.map((node) => node.address),
+    );
+    return this.securityFiles;
   }
 
   /** Evenly spaced Murmur3 tokens. */
