@@ -2,8 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { md5PassThrough } from '../../lib/storage/hashing.js';
 import type { ObjectStore, StoredObject } from './object-store.js';
 
 /**
@@ -46,13 +46,7 @@ export class LocalObjectStore implements ObjectStore {
     const digest = await retryOnVanishedFolder(async () => {
       await mkdir(dirname(target), { recursive: true });
       const temporary = `${target}.${randomUUID()}.part`;
-      const md5 = createHash('md5');
-      const hashing = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          md5.update(chunk);
-          done(null, chunk);
-        },
-      });
+      const { stream: hashing, md5 } = md5PassThrough();
       try {
         await pipeline(
           createReadStream(path, { highWaterMark: 4 * 1024 * 1024 }),

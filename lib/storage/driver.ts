@@ -53,6 +53,16 @@ export interface StorageBackend {
   close(): Promise<void>;
 }
 
+/** What `head` says about an object just uploaded; its absence is an error. */
+export async function headAfterUpload(
+  backend: Pick<StorageBackend, 'head'>,
+  key: string,
+): Promise<ObjectInfo> {
+  const info = await backend.head(key);
+  if (!info) throw new Error(`object ${key} is missing right after its upload`);
+  return info;
+}
+
 export class NotFoundError extends Error {
   constructor(readonly key: string) {
     super(`object not found: ${key}`);

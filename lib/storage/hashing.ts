@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { Transform } from 'node:stream';
 
 /**
  * Hash values as Medusa stores them in manifests differ per provider (hex, base64, multipart
@@ -92,6 +93,18 @@ export function multipartEtagOf(data: Buffer, partSize: number): string {
     );
   }
   return `${createHash('md5').update(Buffer.concat(digests)).digest('hex')}-${digests.length}`;
+}
+
+/** A pass-through stream, and the MD5 of every byte that went through it (digest it once it ended). */
+export function md5PassThrough(): { stream: Transform; md5: Hash } {
+  const md5 = createHash('md5');
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      md5.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  return { stream, md5 };
 }
 
 export function md5Hex(data: Buffer | string): string {

@@ -1,10 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { hashesMatch } from './hashing.js';
+import { hashesMatch, md5PassThrough } from './hashing.js';
 import { isS3, resolveConfig, type ResolvedStorageConfig, type StorageConfig } from './config.js';
 import type { ByteRange, ObjectInfo, SourceFactory, StorageBackend } from './driver.js';
 import { AzureBackend } from './drivers/azure.js';
@@ -87,13 +87,7 @@ export class Storage {
   upload(key: string, open: SourceFactory, size: number): Promise<ObjectInfo> {
     return this.transfers.run(() =>
       this.attempt(async () => {
-        const md5 = createHash('md5');
-        const hashing = new Transform({
-          transform(chunk: Buffer, _encoding, callback) {
-            md5.update(chunk);
-            callback(null, chunk);
-          },
-        });
+        const { stream: hashing, md5 } = md5PassThrough();
         const source = this.throttle(open());
         pipeline(source, hashing).catch(() => undefined); // errors surface on `hashing` (destroyed)
         const info = await this.backend.putStream(key, hashing, size);
@@ -136,13 +130,7 @@ export class Storage {
       this.attempt(async () => {
         await mkdir(dirname(path), { recursive: true });
         const temporary = `${path}.${randomUUID()}.download`;
-        const md5 = createHash('md5');
-        const hashing = new Transform({
-          transform(chunk: Buffer, _encoding, callback) {
-            md5.update(chunk);
-            callback(null, chunk);
-          },
-        });
+        const { stream: hashing, md5 } = md5PassThrough();
         try {
           const body = this.throttle(await this.backend.getStream(key));
           await pipeline(body, hashing, createWriteStream(temporary));

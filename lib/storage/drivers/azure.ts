@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 // Type only (erased): the package is a dependency of @azure/storage-blob.
 import type { TokenCredential } from '@azure/core-auth';
 import {
@@ -10,7 +9,14 @@ import {
 } from '@azure/storage-blob';
 import type { ResolvedStorageConfig } from '../config.js';
 import { readAzureKeyFile } from '../credentials/azure-json.js';
-import { NotFoundError, type ByteRange, type ObjectInfo, type StorageBackend } from '../driver.js';
+import {
+  headAfterUpload,
+  NotFoundError,
+  type ByteRange,
+  type ObjectInfo,
+  type StorageBackend,
+} from '../driver.js';
+import { md5PassThrough } from '../hashing.js';
 
 /** Medusa's fixed URL shape: https://<account>.blob.core.<host or windows.net>[:port]/ */
 export function azureAccountUrl(config: ResolvedStorageConfig, account: string): string {
@@ -82,7 +88,7 @@ export class AzureBackend implements StorageBackend {
 
   async putBytes(key: string, data: Buffer): Promise<ObjectInfo> {
     await this.container.getBlockBlobClient(key).upload(data, data.length, { tier: this.tier });
-    return this.headOrFail(key);
+    return headAfterUpload(this, key);
   }
 
   /**
@@ -95,13 +101,7 @@ export class AzureBackend implements StorageBackend {
     if (size < this.config.multiPartUploadThreshold) {
       await blob.upload(() => source, size, { tier: this.tier });
     } else {
-      const md5 = createHash('md5');
-      const hashing = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          md5.update(chunk);
-          callback(null, chunk);
-        },
-      });
+      const { stream: hashing, md5 } = md5PassThrough();
       source.on('error', (error) => hashing.destroy(error));
       await blob.uploadStream(
         source.pipe(hashing),
@@ -111,7 +111,7 @@ export class AzureBackend implements StorageBackend {
       );
       await blob.setHTTPHeaders({ blobContentMD5: md5.digest() });
     }
-    const info = await this.headOrFail(key);
+    const info = await headAfterUpload(this, key);
     if (info.size !== size) throw new Error(`upload of ${key}: expected ${size} bytes, stored ${info.size}`);
     return info;
   }
@@ -143,12 +143,6 @@ export class AzureBackend implements StorageBackend {
       if (statusOf(error) === 404) return undefined;
       throw error;
     }
-  }
-
-  private async headOrFail(key: string): Promise<ObjectInfo> {
-    const info = await this.head(key);
-    if (!info) throw new Error(`object ${key} is missing right after its upload`);
-    return info;
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {

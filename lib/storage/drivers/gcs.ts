@@ -3,7 +3,13 @@ import type { Readable } from 'node:stream';
 import { Storage, type Bucket, type File, type StorageOptions } from '@google-cloud/storage';
 import type { ResolvedStorageConfig } from '../config.js';
 import { readGcsKeyFile } from '../credentials/gcs-json.js';
-import { NotFoundError, type ByteRange, type ObjectInfo, type StorageBackend } from '../driver.js';
+import {
+  headAfterUpload,
+  NotFoundError,
+  type ByteRange,
+  type ObjectInfo,
+  type StorageBackend,
+} from '../driver.js';
 
 interface GcsMetadata {
   size?: string | number;
@@ -68,7 +74,7 @@ export class GcsBackend implements StorageBackend {
 
   async putBytes(key: string, data: Buffer): Promise<ObjectInfo> {
     await this.file(key).save(data, { resumable: false, validation: false });
-    return this.headOrFail(key);
+    return headAfterUpload(this, key);
   }
 
   /** Resumable upload (in multipartChunksize requests) at and above the threshold, else one request. */
@@ -80,7 +86,7 @@ export class GcsBackend implements StorageBackend {
       ...(resumable ? { chunkSize: resumableChunk(this.config.multipartChunksize) } : {}),
     });
     await pipeline(source, sink);
-    const info = await this.headOrFail(key);
+    const info = await headAfterUpload(this, key);
     if (info.size !== size) throw new Error(`upload of ${key}: expected ${size} bytes, stored ${info.size}`);
     return info;
   }
@@ -111,12 +117,6 @@ export class GcsBackend implements StorageBackend {
       hash: metadata.md5Hash ?? null,
       lastModified: metadata.updated ? new Date(metadata.updated) : new Date(0),
     };
-  }
-
-  private async headOrFail(key: string): Promise<ObjectInfo> {
-    const info = await this.head(key);
-    if (!info) throw new Error(`object ${key} is missing right after its upload`);
-    return info;
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {

@@ -2,10 +2,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ResolvedStorageConfig } from '../config.js';
 import { NotFoundError, type ByteRange, type ObjectInfo, type StorageBackend } from '../driver.js';
+import { md5PassThrough } from '../hashing.js';
 
 /**
  * Medusa's `local` provider: the bucket is the directory basePath/bucket and keys are relative
@@ -56,13 +57,7 @@ export class LocalBackend implements StorageBackend {
     await mkdir(dirname(path), { recursive: true });
     // Write to a temporary name and rename, so a failed attempt never leaves a truncated object.
     const temporary = `${path}.${randomUUID()}.partial`;
-    const md5 = createHash('md5');
-    const hashing = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        md5.update(chunk);
-        callback(null, chunk);
-      },
-    });
+    const { stream: hashing, md5 } = md5PassThrough();
     try {
       await pipeline(source, hashing, createWriteStream(temporary));
       const written = (await stat(temporary)).size;

@@ -21,7 +21,13 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ResolvedStorageConfig } from '../config.js';
 import { readAwsKeyFile } from '../credentials/aws-ini.js';
-import { NotFoundError, type ByteRange, type ObjectInfo, type StorageBackend } from '../driver.js';
+import {
+  headAfterUpload,
+  NotFoundError,
+  type ByteRange,
+  type ObjectInfo,
+  type StorageBackend,
+} from '../driver.js';
 
 /** Encryption headers for every request that carries object data (SSE-C needs them on GET/HEAD too). */
 export interface S3Encryption {
@@ -142,7 +148,7 @@ export class S3Backend implements StorageBackend {
         ...this.encryption.write,
       }),
     );
-    return this.headOrFail(key);
+    return headAfterUpload(this, key);
   }
 
   /**
@@ -171,7 +177,7 @@ export class S3Backend implements StorageBackend {
       });
       await upload.done();
     }
-    const info = await this.headOrFail(key);
+    const info = await headAfterUpload(this, key);
     if (info.size !== size) throw new Error(`upload of ${key}: expected ${size} bytes, stored ${info.size}`);
     return info;
   }
@@ -244,12 +250,6 @@ export class S3Backend implements StorageBackend {
       if (isMissing(error)) return undefined;
       throw error;
     }
-  }
-
-  private async headOrFail(key: string): Promise<ObjectInfo> {
-    const info = await this.head(key);
-    if (!info) throw new Error(`object ${key} is missing right after its upload`);
-    return info;
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
