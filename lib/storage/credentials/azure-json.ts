@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parseJsonKeyFile } from './json-key-file.js';
 
 /** Medusa's Azure key file: `{"storage_account": "<name>", "key": "<account key>"}`. */
 export interface AzureAccountKey {
@@ -7,13 +8,7 @@ export interface AzureAccountKey {
 }
 
 export function parseAzureKeyFile(text: string, source = 'key file'): AzureAccountKey {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${source} is not valid JSON: ${(error as Error).message}`);
-  }
-  const record = (parsed ?? {}) as Record<string, unknown>;
+  const record = parseJsonKeyFile(text, source);
   const storageAccount = record.storage_account;
   const key = record.key;
   if (typeof storageAccount !== 'string' || storageAccount === '' || typeof key !== 'string' || key === '') {

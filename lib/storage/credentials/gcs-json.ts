@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parseJsonKeyFile } from './json-key-file.js';
 
 /** The fields of a Google service-account key file that the GCS client needs. */
 export interface GcsServiceAccount {
@@ -10,13 +11,7 @@ export interface GcsServiceAccount {
 }
 
 export function parseGcsKeyFile(text: string, source = 'key file'): GcsServiceAccount {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${source} is not valid JSON: ${(error as Error).message}`);
-  }
-  const record = (parsed ?? {}) as Record<string, unknown>;
+  const record = parseJsonKeyFile(text, source);
   for (const field of ['project_id', 'client_email', 'private_key']) {
     if (typeof record[field] !== 'string' || record[field] === '') {
       throw new Error(`${source} is not a service-account key: '${field}' is missing`);
