@@ -1,7 +1,4 @@
 import * as k8s from '@kubernetes/client-node';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invalidExamples, validExamples, type Manifest } from '../../crds/examples/index.js';
 import {
@@ -16,21 +13,16 @@ import {
   version,
   type MedusaKind,
 } from '../../crds/index.js';
-import { kubeconfigPath } from '../bed/kube.js';
-import { repoRoot } from '../bed/paths.js';
+import { adminConfig, applyCrds, kubectl } from '../support/kube.js';
 
 // The medusa.k8ssandra.io CRDs, as generated in crds/all.yaml, against the test bed's kube-apiserver.
-const kc = new k8s.KubeConfig();
-kc.loadFromFile(kubeconfigPath);
+const kc = adminConfig();
 const extensions = kc.makeApiClient(k8s.ApiextensionsV1Api);
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const core = kc.makeApiClient(k8s.CoreV1Api);
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 const namespace = `medusa-crds-${process.pid}`;
-const run = promisify(execFile);
-const kubectl = async (...args: string[]): Promise<string> =>
-  (await run('kubectl', ['--kubeconfig', kubeconfigPath, ...args])).stdout;
 
 type Stored = { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 
@@ -71,14 +63,7 @@ async function refusal(call: Promise<unknown>): Promise<string> {
 describe('medusa.k8ssandra.io CRDs on kube-apiserver', () => {
   beforeAll(async () => {
     // Idempotent install: other test files apply the same bundle.
-    await kubectl(
-      'apply',
-      '--server-side',
-      '--force-conflicts',
-      '--field-manager=kubectl-medusa-crds',
-      '-f',
-      join(repoRoot, 'crds', 'all.yaml'),
-    );
+    await applyCrds();
     await core.createNamespace({ body: { metadata: { name: namespace } } });
   });
   afterAll(async () => {

@@ -3,7 +3,6 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configurationAnnotation, prefixAnnotation } from '../../crds/index.js';
 import { createLogger } from '../../lib/log.js';
@@ -14,18 +13,14 @@ import { controlPlaneCa, kubeconfigPath } from '../bed/kube.js';
 import { installDatacenterCrd } from '../harness/cass-operator/crd.js';
 import type { CassandraDatacenter } from '../harness/cass-operator/datacenter.js';
 import { copiedAnnotationPrefix, rackStatefulSet } from '../harness/cass-operator/statefulset.js';
-import { repoRoot, runDir } from '../bed/paths.js';
+import { runDir } from '../bed/paths.js';
 import { issueCert, pemBase64 } from '../bed/pki.js';
+import { adminConfig, installCrds } from '../support/kube.js';
 
 // The medusa webhook registered by URL on the test bed's kube-apiserver: what users see when they
 // create StatefulSets and medusa objects in a namespace the webhook serves.
 
-const run = promisify(execFile);
-const kubectl = async (...args: string[]) =>
-  (await run('kubectl', ['--kubeconfig', kubeconfigPath, ...args])).stdout;
-
-const kc = new k8s.KubeConfig();
-kc.loadFromFile(kubeconfigPath);
+const kc = adminConfig();
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const core = kc.makeApiClient(k8s.CoreV1Api);
 const admissionApi = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
@@ -298,21 +293,7 @@ async function registerWebhooks(): Promise<void> {
 }
 
 beforeAll(async () => {
-  await kubectl(
-    'apply',
-    '--server-side',
-    '--force-conflicts',
-    '--field-manager=kubectl-medusa-crds',
-    '-f',
-    join(repoRoot, 'crds', 'all.yaml'),
-  );
-  await kubectl(
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    '-f',
-    join(repoRoot, 'crds', 'all.yaml'),
-  );
+  await installCrds();
   // cass-operator's CRD is not part of the bed: the test harness's stand-in (shared, left installed).
   await installDatacenterCrd(kc);
   const serving = issueCert(ca(), join(runDir, 'kube', 'webhook-test'), 'webhook', 'medusa-webhook', [

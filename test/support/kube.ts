@@ -17,8 +17,8 @@ export function adminConfig(): k8s.KubeConfig {
 export const kubectl = async (...args: string[]): Promise<string> =>
   (await run('kubectl', ['--kubeconfig', kubeconfigPath, ...args], { maxBuffer: 16 * 1024 * 1024 })).stdout;
 
-/** Installs the medusa.k8ssandra.io CRDs (idempotent: server-side apply) and waits until served. */
-export async function installCrds(): Promise<void> {
+/** Applies the medusa.k8ssandra.io CRDs (idempotent: server-side apply), without waiting. */
+export async function applyCrds(): Promise<void> {
   await kubectl(
     'apply',
     '--server-side',
@@ -27,6 +27,11 @@ export async function installCrds(): Promise<void> {
     '-f',
     join(repoRoot, 'crds', 'all.yaml'),
   );
+}
+
+/** Installs the medusa.k8ssandra.io CRDs and waits until they are served. */
+export async function installCrds(): Promise<void> {
+  await applyCrds();
   await kubectl(
     'wait',
     '--for=condition=Established',
