@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CassandraCluster } from '../bed/cassandra.js';
 import { artefacts, repoRoot, runDir } from '../bed/paths.js';
 import { localStorageDir } from '../bed/stores.js';
+import { agentCassandraSection, runAgent } from '../support/agent-cli.js';
 
 // Every medusa-agent command against a 3-node cluster of its own (127.0.0.5-7), each node with its
 // own medusa.ini, local storage; then the backup restored onto a fresh 3-node cluster.
@@ -17,27 +18,6 @@ const workDir = join(runDir, `agent-cli-${process.pid}`);
 const controlScript = join(workDir, 'cassandra-ctl.mts');
 let client: Client | undefined;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs medusa-agent (the TypeScript entry, through tsx) and resolves with exit code and output. */
-function agent(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', join(repoRoot, 'agent', 'main.ts'), '--quiet', ...args],
-      { cwd: repoRoot, timeout: 600_000, maxBuffer: 32 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
 /** medusa.ini of one node; stop_cmd/start_cmd drive the test bed's JVM for that node. */
 function writeConfig(cluster: CassandraCluster, index: number, extra = ''): string {
   const node = cluster.nodes[index]!;
@@ -45,16 +25,7 @@ function writeConfig(cluster: CassandraCluster, index: number, extra = ''): stri
   const path = join(workDir, `${cluster.name}-${node.address}${extra ? '-extra' : ''}.ini`);
   writeFileSync(
     path,
-    `[cassandra]
-config_file = ${node.configFile}
-nodetool_executable = ${artefacts.nodetool}
-nodetool_host = 127.0.0.1
-nodetool_port = ${node.jmxPort}
-resolve_ip_addresses = False
-use_sudo = False
-stop_cmd = ${ctl} stop
-start_cmd = ${ctl} start
-
+    `${agentCassandraSection(node, ctl)}
 [storage]
 storage_provider = local
 base_path = ${localStorageDir}
@@ -127,7 +98,7 @@ if (action === 'stop') await node.stop(); else node.start();
   const seedConfig = () => writeConfig(clusterA, 0);
 
   it('backup-cluster backs up every node; list-backups, status and verify report it', async () => {
-    const backup = await agent(
+    const backup = await runAgent(
       '--config-file',
       seedConfig(),
       'backup-cluster',
@@ -145,23 +116,23 @@ if (action === 'stop') await node.stop(); else node.start();
         new RegExp(`Backup c1 of ${node.address.replace(/\./g, '\\.')} finished \\(full\\)`),
       );
 
-    const listed = await agent('--config-file', seedConfig(), 'list-backups');
+    const listed = await runAgent('--config-file', seedConfig(), 'list-backups');
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(
       /^c1 \(started: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d, finished: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\)\n$/,
     );
     const json = JSON.parse(
-      (await agent('--config-file', seedConfig(), 'list-backups', '-o', 'json')).stdout,
+      (await runAgent('--config-file', seedConfig(), 'list-backups', '-o', 'json')).stdout,
     ) as Record<string, unknown>[];
     expect(json[0]).toMatchObject({ name: 'c1', backup_type: 'full', completed_nodes: 3, missing_nodes: 0 });
 
-    const status = await agent('--config-file', seedConfig(), 'status', '--backup-name', 'c1');
+    const status = await runAgent('--config-file', seedConfig(), 'status', '--backup-name', 'c1');
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('- 3 nodes completed, 0 nodes incomplete, 0 nodes missing');
-    const unknown = await agent('--config-file', seedConfig(), 'status', '--backup-name', 'nope');
+    const unknown = await runAgent('--config-file', seedConfig(), 'status', '--backup-name', 'nope');
     expect(unknown).toMatchObject({ code: 1, stderr: 'error: No such backup: nope\n' });
 
-    const verify = await agent(
+    const verify = await runAgent(
       '--config-file',
       seedConfig(),
       'verify',
@@ -193,7 +164,7 @@ if (action === 'stop') await node.stop(); else node.start();
     const saved = readFileSync(path);
     rmSync(path);
     try {
-      const verify = await agent('--config-file', seedConfig(), 'verify', '--backup-name', 'c1');
+      const verify = await runAgent('--config-file', seedConfig(), 'verify', '--backup-name', 'c1');
       expect(verify.code).toBe(1);
       expect(verify.stdout).toContain(`${victim}: missing from storage`);
       expect(verify.stdout).toContain('- Manifest validation failed: 1 problems');
@@ -203,7 +174,7 @@ if (action === 'stop') await node.stop(); else node.start();
   });
 
   it('backup (one node) makes an incomplete cluster backup, shown as such', async () => {
-    const one = await agent(
+    const one = await runAgent(
       '--config-file',
       seedConfig(),
       'backup',
@@ -214,19 +185,19 @@ if (action === 'stop') await node.stop(); else node.start();
     );
     expect(one.code).toBe(0);
     expect(one.stdout).toMatch(/^Backup n1 of 127\.0\.0\.5 finished \(differential\)/);
-    const listed = await agent('--config-file', seedConfig(), 'list-backups');
+    const listed = await runAgent('--config-file', seedConfig(), 'list-backups');
     expect(listed.stdout).toContain('n1 (started: ');
     expect(listed.stdout).toContain('finished: Incomplete [1 of 3 nodes finished])');
-    const verify = await agent('--config-file', seedConfig(), 'verify', '--backup-name', 'n1');
+    const verify = await runAgent('--config-file', seedConfig(), 'verify', '--backup-name', 'n1');
     expect(verify.code).toBe(1);
     expect(verify.stdout).toContain('node 127.0.0.6 has no backup');
-    const again = await agent('--config-file', seedConfig(), 'backup', '--backup-name', 'n1');
+    const again = await runAgent('--config-file', seedConfig(), 'backup', '--backup-name', 'n1');
     expect(again).toMatchObject({ code: 1, stderr: 'error: backup n1 already exists for node 127.0.0.5\n' });
   });
 
   it('restore-cluster in place brings back exactly the rows of the differential backup', async () => {
     await insert(60, 90);
-    const backup = await agent(
+    const backup = await runAgent(
       '--config-file',
       seedConfig(),
       'backup-cluster',
@@ -240,7 +211,7 @@ if (action === 'stop') await node.stop(); else node.start();
     await client!.shutdown();
     client = undefined;
 
-    const restore = await agent(
+    const restore = await runAgent(
       '--config-file',
       seedConfig(),
       'restore-cluster',
@@ -258,20 +229,20 @@ if (action === 'stop') await node.stop(); else node.start();
 
   it('purge keeps exactly what max_backup_count says, and the kept backup still verifies', async () => {
     const config = writeConfig(clusterA, 0, 'max_backup_count = 1\nbackup_grace_period_in_days = 0\n');
-    const purged = await agent('--config-file', config, 'purge');
+    const purged = await runAgent('--config-file', config, 'purge');
     expect(purged.code).toBe(0);
     // Node 127.0.0.5 had c1 (full), n1 and c2 (differential): the two oldest go.
     expect(purged.stdout).toMatch(/^Purged 2 backups \(c1, n1\), \d+ objects/);
     expect(existsSync(join(localStorageDir, bucket, 'cli/127.0.0.5/c1'))).toBe(false);
     expect(existsSync(join(localStorageDir, bucket, 'cli/127.0.0.5/n1'))).toBe(false);
     expect(existsSync(join(localStorageDir, bucket, 'cli/127.0.0.6/c1'))).toBe(true);
-    const listed = await agent('--config-file', config, 'list-backups', '--show-all');
+    const listed = await runAgent('--config-file', config, 'list-backups', '--show-all');
     expect(listed.stdout).toContain('c1 (started: ');
     expect(listed.stdout).toContain('finished: Incomplete [2 of 3 nodes finished])');
     expect(listed.stdout).not.toContain('n1 (');
-    const verify = await agent('--config-file', config, 'verify', '--backup-name', 'c2');
+    const verify = await runAgent('--config-file', config, 'verify', '--backup-name', 'c2');
     expect(verify.code).toBe(0);
-    const again = await agent('--config-file', config, 'purge');
+    const again = await runAgent('--config-file', config, 'purge');
     expect(again.stdout).toMatch(/^Purged 0 backups, 0 objects/);
   });
 
@@ -280,7 +251,7 @@ if (action === 'stop') await node.stop(); else node.start();
     client = undefined;
     await clusterA.stop();
     await clusterB.start();
-    const restore = await agent(
+    const restore = await runAgent(
       '--config-file',
       writeConfig(clusterB, 0),
       'restore-cluster',

@@ -1,5 +1,4 @@
 import { Client } from 'cassandra-driver';
-import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { Storage } from '../../lib/storage/index.js';
 import { CassandraCluster } from '../bed/cassandra.js';
 import { artefacts, repoRoot, runDir } from '../bed/paths.js';
 import { minio } from '../bed/stores.js';
+import { agentCassandraSection, runAgent, runTool } from '../support/agent-cli.js';
 
 // The agent against MinIO (s3_compatible, multipart forced by a tiny threshold): full and differential
 // backups, restore with Cassandra stopped, verify with md5 checks, all through medusa-agent and a
@@ -19,34 +19,7 @@ const workDir = join(runDir, `agent-minio-${process.pid}`);
 const configFile = join(workDir, 'medusa.ini');
 let client: Client | undefined;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function runTool(command: string, args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { cwd: repoRoot, timeout: 600_000, maxBuffer: 32 * 1024 * 1024 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-const agent = (...args: string[]) =>
-  runTool(process.execPath, [
-    '--import',
-    'tsx',
-    join(repoRoot, 'agent', 'main.ts'),
-    '--quiet',
-    '--config-file',
-    configFile,
-    ...args,
-  ]);
+const agent = (...args: string[]) => runAgent('--config-file', configFile, ...args);
 const medusa = (...args: string[]) => runTool(artefacts.medusa, ['--config-file', configFile, ...args]);
 
 async function connect(): Promise<void> {
@@ -97,16 +70,7 @@ if (process.argv[2] === 'stop') await node.stop(); else node.start();
     );
     writeFileSync(
       configFile,
-      `[cassandra]
-config_file = ${node.configFile}
-nodetool_executable = ${artefacts.nodetool}
-nodetool_host = 127.0.0.1
-nodetool_port = ${node.jmxPort}
-resolve_ip_addresses = False
-use_sudo = False
-stop_cmd = ${ctl} stop
-start_cmd = ${ctl} start
-
+      `${agentCassandraSection(node, ctl)}
 [storage]
 storage_provider = s3_compatible
 host = ${minio.host}
