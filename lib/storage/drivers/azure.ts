@@ -9,13 +9,8 @@ import {
 } from '@azure/storage-blob';
 import type { ResolvedStorageConfig } from '../config.js';
 import { readAzureKeyFile } from '../credentials/azure-json.js';
-import {
-  headAfterUpload,
-  NotFoundError,
-  type ByteRange,
-  type ObjectInfo,
-  type StorageBackend,
-} from '../driver.js';
+import { headAfterUpload, NotFoundError } from '../driver.js';
+import type { ByteRange, ObjectInfo, StorageBackend } from '../driver.js';
 import { md5PassThrough } from '../hashing.js';
 
 /** Medusa's fixed URL shape: https://<account>.blob.core.<host or windows.net>[:port]/ */

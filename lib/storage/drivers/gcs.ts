@@ -3,13 +3,8 @@ import type { Readable } from 'node:stream';
 import { Storage, type Bucket, type File, type StorageOptions } from '@google-cloud/storage';
 import type { ResolvedStorageConfig } from '../config.js';
 import { readGcsKeyFile } from '../credentials/gcs-json.js';
-import {
-  headAfterUpload,
-  NotFoundError,
-  type ByteRange,
-  type ObjectInfo,
-  type StorageBackend,
-} from '../driver.js';
+import { headAfterUpload, NotFoundError } from '../driver.js';
+import type { ByteRange, ObjectInfo, StorageBackend } from '../driver.js';
 
 interface GcsMetadata {
   size?: string | number;

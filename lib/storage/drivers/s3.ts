@@ -21,13 +21,8 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ResolvedStorageConfig } from '../config.js';
 import { readAwsKeyFile } from '../credentials/aws-ini.js';
-import {
-  headAfterUpload,
-  NotFoundError,
-  type ByteRange,
-  type ObjectInfo,
-  type StorageBackend,
-} from '../driver.js';
+import { headAfterUpload, NotFoundError } from '../driver.js';
+import type { ByteRange, ObjectInfo, StorageBackend } from '../driver.js';
 
 /** Encryption headers for every request that carries object data (SSE-C needs them on GET/HEAD too). */
 export interface S3Encryption {
