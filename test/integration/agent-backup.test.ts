@@ -15,6 +15,7 @@ import { LocalObjectStore } from '../../agent/storage/local-store.js';
 import { CassandraCluster } from '../bed/cassandra.js';
 import { artefacts, runDir } from '../bed/paths.js';
 import { localStorageDir } from '../bed/stores.js';
+import { insertRows } from '../support/rows.js';
 
 // Node backups by the agent on a one-node cluster of its own (127.0.0.5), to local storage, read
 // back by the real cassandra-medusa to prove the layout is Medusa's.
@@ -30,13 +31,7 @@ let cql: CqlSession;
 let store: LocalObjectStore;
 const lockPath = join(runDir, `agent-backup-${process.pid}.lock`);
 
-async function insert(from: number, to: number): Promise<void> {
-  for (let id = from; id < to; id++) {
-    await client.execute(`INSERT INTO ${keyspace}.rows (id, value) VALUES (?, ?)`, [id, `v${id}`], {
-      prepare: true,
-    });
-  }
-}
+const insert = (from: number, to: number) => insertRows(client, keyspace, from, to);
 
 function options(backupName: string, mode: 'full' | 'differential'): BackupNodeOptions {
   return {

@@ -7,6 +7,7 @@ import { CassandraCluster } from '../bed/cassandra.js';
 import { artefacts, repoRoot, runDir } from '../bed/paths.js';
 import { localStorageDir } from '../bed/stores.js';
 import { agentCassandraSection, runAgent } from '../support/agent-cli.js';
+import { insertRows, range, rowIds } from '../support/rows.js';
 
 // Every medusa-agent command against a 3-node cluster of its own (127.0.0.5-7), each node with its
 // own medusa.ini, local storage; then the backup restored onto a fresh 3-node cluster.
@@ -49,21 +50,10 @@ async function connect(cluster: CassandraCluster): Promise<Client> {
   return client;
 }
 
-async function insert(from: number, to: number): Promise<void> {
-  for (let id = from; id < to; id++) {
-    await client!.execute(`INSERT INTO ${keyspace}.rows (id, value) VALUES (?, ?)`, [id, `v${id}`], {
-      prepare: true,
-      consistency: 5, // ALL: every replica has every row before the snapshot
-    });
-  }
-}
-
-async function ids(): Promise<number[]> {
-  const result = await client!.execute(`SELECT id FROM ${keyspace}.rows`, [], { consistency: 5 });
-  return result.rows.map((row) => row.id as number).sort((a, b) => a - b);
-}
-
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+// Consistency ALL (5) both ways: every replica has every row before the snapshot.
+const insert = (from: number, to: number) =>
+  insertRows(client!, keyspace, from, to, { query: { consistency: 5 } });
+const ids = () => rowIds(client!, keyspace, { consistency: 5 });
 
 describe('medusa-agent CLI on a 3-node cluster', () => {
   beforeAll(async () => {

@@ -7,6 +7,7 @@ import { CassandraCluster } from '../bed/cassandra.js';
 import { artefacts, repoRoot, runDir } from '../bed/paths.js';
 import { minio } from '../bed/stores.js';
 import { agentCassandraSection, runAgent, runTool } from '../support/agent-cli.js';
+import { insertRows, range, rowIds } from '../support/rows.js';
 
 // The agent against MinIO (s3_compatible, multipart forced by a tiny threshold): full and differential
 // backups, restore with Cassandra stopped, verify with md5 checks, all through medusa-agent and a
@@ -27,20 +28,9 @@ async function connect(): Promise<void> {
   await client.connect();
 }
 
-async function insert(from: number, to: number): Promise<void> {
-  for (let id = from; id < to; id++) {
-    await client!.execute(`INSERT INTO ${keyspace}.rows (id, value) VALUES (?, ?)`, [id, 'x'.repeat(2000)], {
-      prepare: true,
-    });
-  }
-}
-
-async function ids(): Promise<number[]> {
-  const result = await client!.execute(`SELECT id FROM ${keyspace}.rows`);
-  return result.rows.map((row) => row.id as number).sort((a, b) => a - b);
-}
-
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+const insert = (from: number, to: number) =>
+  insertRows(client!, keyspace, from, to, { value: () => 'x'.repeat(2000) });
+const ids = () => rowIds(client!, keyspace);
 
 async function storage(): Promise<Storage> {
   return Storage.open({

@@ -14,6 +14,7 @@ import { LocalObjectStore } from '../../agent/storage/local-store.js';
 import { CassandraCluster } from '../bed/cassandra.js';
 import { runDir } from '../bed/paths.js';
 import { localStorageDir } from '../bed/stores.js';
+import { insertRows, range, rowIds } from '../support/rows.js';
 
 // Backup, damage, restore with Cassandra stopped, start: exactly the backed-up rows come back.
 // A one-node cluster of its own on 127.0.0.6, stopped and started by these tests.
@@ -32,20 +33,8 @@ async function connect(): Promise<void> {
   await client.connect();
 }
 
-async function insert(from: number, to: number): Promise<void> {
-  for (let id = from; id < to; id++) {
-    await client.execute(`INSERT INTO ${keyspace}.rows (id, value) VALUES (?, ?)`, [id, `v${id}`], {
-      prepare: true,
-    });
-  }
-}
-
-async function ids(): Promise<number[]> {
-  const result = await client.execute(`SELECT id FROM ${keyspace}.rows`);
-  return result.rows.map((row) => row.id as number).sort((a, b) => a - b);
-}
-
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+const insert = (from: number, to: number) => insertRows(client, keyspace, from, to);
+const ids = () => rowIds(client, keyspace);
 
 async function backup(name: string, mode: 'full' | 'differential') {
   const cql = await CqlSession.connect({ address: node.address });
