@@ -21,6 +21,8 @@ export interface CassandraControl {
   /** This node's tokens, as decimal strings (Murmur3 tokens do not fit a JS number). */
   tokens(): Promise<string[]>;
   nodeState(): Promise<NodeState>;
+  /** Addresses of the nodes this node's failure detector holds down (gossip), any datacenter. */
+  unreachableNodes(): Promise<string[]>;
   /** Flushes memtables to SSTables; all keyspaces when none given. */
   flush(keyspaces?: readonly string[]): Promise<void>;
   close(): Promise<void>;

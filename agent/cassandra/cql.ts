@@ -150,9 +150,11 @@ export class CqlSession {
 
   /**
    * tokenmap.json as Medusa writes it: hosts of this node's datacenter only, sorted by address,
-   * each with its tokens (server order), is_up, rack and dc.
+   * each with its tokens (server order), is_up, rack and dc. `unreachable` (the node's failure
+   * detector) decides is_up when given; the driver's view is used otherwise, and a driver that has
+   * just connected takes every peer for up.
    */
-  async tokenMap(): Promise<TokenMap> {
+  async tokenMap(unreachable?: ReadonlySet<string>): Promise<TokenMap> {
     const hosts = await this.hosts();
     const localDc = hosts[0]!.dc;
     const sameDc = hosts.filter((host) => host.dc === localDc && host.tokens.length > 0);
@@ -167,7 +169,7 @@ export class CqlSession {
       const driverHost = this.client.hosts.values().find((h) => h.address.split(':')[0] === host.address);
       map[name] = {
         tokens: host.tokens,
-        is_up: driverHost ? driverHost.isUp() : true,
+        is_up: unreachable ? !unreachable.has(host.address) : driverHost ? driverHost.isUp() : true,
         rack: host.rack,
         dc: host.dc,
       };

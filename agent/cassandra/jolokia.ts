@@ -102,6 +102,13 @@ export class JolokiaControl implements CassandraControl {
     return { operationMode, nativeTransportRunning };
   }
 
+  async unreachableNodes(): Promise<string[]> {
+    const value = await this.read('UnreachableNodes');
+    if (!Array.isArray(value))
+      throw new CassandraControlError(this.transport, 'read UnreachableNodes', 'not a list');
+    return value.map(String).sort();
+  }
+
   async flush(keyspaces?: readonly string[]): Promise<void> {
     const names = keyspaces?.length ? keyspaces : ((await this.read('Keyspaces')) as string[]);
     for (const keyspace of names) {

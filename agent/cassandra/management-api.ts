@@ -125,6 +125,17 @@ export class ManagementApiControl implements CassandraControl {
     return { operationMode, nativeTransportRunning: own.RPC_READY === 'true' };
   }
 
+  async unreachableNodes(): Promise<string[]> {
+    const endpoints = await this.json('getEndpointStates', '/api/v0/metadata/endpoints');
+    if (!Array.isArray(endpoints))
+      throw new CassandraControlError(this.transport, 'getEndpointStates', 'not a list');
+    return (endpoints as EndpointState[])
+      .filter((entry) => entry.IS_ALIVE === 'false')
+      .map((entry) => entry.ENDPOINT_IP ?? '')
+      .filter((address) => address !== '')
+      .sort();
+  }
+
   async flush(keyspaces?: readonly string[]): Promise<void> {
     const names = keyspaces?.length
       ? keyspaces

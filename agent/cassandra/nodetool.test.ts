@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NodetoolControl, nodetoolFailureMessage, parseInfoTokens, parseListSnapshots } from './nodetool.js';
+import {
+  NodetoolControl,
+  nodetoolFailureMessage,
+  parseDownNodes,
+  parseInfoTokens,
+  parseListSnapshots,
+} from './nodetool.js';
 
 describe('nodetool output', () => {
   it('lists distinct snapshot names from listsnapshots', () => {
@@ -90,5 +96,24 @@ describe('nodetool failures', () => {
         'Exception in thread "main" java.lang.OutOfMemoryError\n\tat a.b(C.java:1)\n\t... 3 more\n',
       ),
     ).toBe('Exception in thread "main" java.lang.OutOfMemoryError');
+  });
+});
+
+describe('nodetool status', () => {
+  it('lists the nodes marked Down in every datacenter', () => {
+    const status = [
+      'Datacenter: dc1',
+      '===============',
+      'Status=Up/Down',
+      '|/ State=Normal/Leaving/Joining/Moving',
+      '--  Address     Load        Tokens  Owns    Host ID   Rack',
+      'UN  127.0.0.13  120.1 KiB   1       50.0%   a1        rack1',
+      'DN  127.0.0.14  118.4 KiB   1       50.0%   b2        rack1',
+      'Datacenter: dc2',
+      '===============',
+      'DL  10.0.0.9    1 GiB       16      ?       c3        r1',
+      'UJ  10.0.0.8    1 GiB       16      ?       d4        r1',
+    ].join('\n');
+    expect(parseDownNodes(status)).toEqual(['10.0.0.9', '127.0.0.14']);
   });
 });

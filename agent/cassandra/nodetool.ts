@@ -37,6 +37,11 @@ export function parseListSnapshots(output: string): string[] {
   return [...tags].sort();
 }
 
+/** Addresses that `nodetool status` marks Down (DN, DL, DJ, DM), in every datacenter. */
+export function parseDownNodes(output: string): string[] {
+  return [...output.matchAll(/^D[NLJM]\s+(\S+)/gm)].map((match) => match[1]!).sort();
+}
+
 /** The `Token : <n>` lines of `nodetool info -T`. */
 export function parseInfoTokens(output: string): string[] {
   return [...output.matchAll(/^Token\s*:\s*(-?\d+)\s*$/gm)].map((match) => match[1]!);
@@ -120,6 +125,10 @@ export class NodetoolControl implements CassandraControl {
     if (!mode) throw new CassandraControlError(this.transport, 'netstats', 'no "Mode:" line');
     const binary = (await this.run('statusbinary')).trim();
     return { operationMode: mode, nativeTransportRunning: binary === 'running' };
+  }
+
+  async unreachableNodes(): Promise<string[]> {
+    return parseDownNodes(await this.run('status'));
   }
 
   async flush(keyspaces: readonly string[] = []): Promise<void> {

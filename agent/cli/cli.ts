@@ -6,8 +6,10 @@ import { CassandraYamlError } from '../cassandra/cassandra-yaml.js';
 import type { ConfigOverrides } from '../config/environment.js';
 import { ConfigError } from '../config/medusa-ini.js';
 import { IniSyntaxError } from '../config/ini.js';
+import { snapshotTag } from '../backup/stale-snapshots.js';
 import { restoreFromEnvironment } from '../restore/k8s-restore.js';
 import { parseNodeConfigs, runBackupCluster, runRestoreCluster } from './cluster-commands.js';
+import type { NodeDirectory } from './cluster-nodes.js';
 import { cliLogger, NodeContext } from './context.js';
 import {
   backupStatus,
@@ -20,6 +22,8 @@ import {
   runPurge,
   runRestoreNode,
   runVerify,
+  startCassandra,
+  stopCassandra,
   type BackupArgs,
 } from './node-commands.js';
 
@@ -144,13 +148,55 @@ function restoreOptions<T>(y: Argv<T>) {
   );
 }
 
-const nodeConfigOption = <T>(y: Argv<T>) =>
-  y.option('node-config', {
-    type: 'string',
-    array: true,
-    default: [] as string[],
-    describe: 'medusa.ini of each node: <fqdn>=<path> (repeatable)',
-  });
+const clusterOptions = <T>(y: Argv<T>) =>
+  y
+    .option('node-config', {
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      describe: 'Reach this node through a medusa.ini readable here: <fqdn>=<path> (repeatable)',
+    })
+    .option('ssh-config', {
+      type: 'string',
+      describe: 'OpenSSH client config (ssh -F) for the nodes reached over SSH',
+    })
+    .option('remote-agent', {
+      type: 'string',
+      default: 'medusa-agent',
+      describe: 'The agent command on nodes reached over SSH',
+    })
+    .option('remote-config', {
+      type: 'string',
+      describe: 'medusa.ini path on nodes reached over SSH (default: --config-file)',
+    });
+
+/** How the cluster commands reach the nodes (see cluster-nodes.ts). */
+function nodeDirectory(
+  ctx: NodeContext,
+  argv: GlobalArgs & {
+    'node-config': string[];
+    'ssh-config'?: string;
+    'remote-agent': string;
+    'remote-config'?: string;
+  },
+): NodeDirectory {
+  return {
+    self: ctx,
+    configs: parseNodeConfigs(argv['node-config']),
+    ssh: {
+      ssh: ctx.config.ssh,
+      configFile: argv['ssh-config'],
+      remoteAgent: argv['remote-agent'],
+      remoteConfig: argv['remote-config'] ?? argv['config-file'],
+    },
+    overrides: overridesOf(argv),
+    log: ctx.log,
+  };
+}
+
+/** A node-level step of the cluster commands, run on the node by backup-cluster/restore-cluster. */
+const nodeStep = (io: CliIo, step: (ctx: NodeContext) => Promise<void>) => (argv: unknown) =>
+  run(argv as GlobalArgs, io, step);
 
 export function buildCli(args: string[], io: CliIo): Argv {
   return yargs(args)
@@ -181,18 +227,47 @@ export function buildCli(args: string[], io: CliIo): Argv {
     )
     .command(
       'backup-cluster',
-      'Back up every node of the datacenter',
-      (y) => nodeConfigOption(backupOptions(y)),
+      'Back up every node of the datacenter (nodes without --node-config over SSH)',
+      (y) => clusterOptions(backupOptions(y)),
       (argv) =>
         run(argv as unknown as GlobalArgs, io, async (ctx) => {
-          const results = await runBackupCluster(
-            ctx,
-            parseNodeConfigs(argv['node-config']),
-            overridesOf(argv as unknown as GlobalArgs),
-            backupArgsOf(argv),
-          );
-          for (const result of results) io.out(backupSummary(result) + '\n');
+          const directory = nodeDirectory(ctx, argv as unknown as Parameters<typeof nodeDirectory>[1]);
+          for (const summary of await runBackupCluster(directory, backupArgsOf(argv))) {
+            io.out(summary + '\n');
+          }
         }),
+    )
+    .command(
+      'snapshot',
+      'Take the snapshot of a backup on this node (the first step of backup-cluster)',
+      (y) => y.option('backup-name', { type: 'string', demandOption: true }),
+      (argv) =>
+        nodeStep(io, async (ctx) => {
+          await (await ctx.control()).takeSnapshot(snapshotTag(argv['backup-name']));
+          io.out(`Snapshot ${snapshotTag(argv['backup-name'])} taken on ${ctx.fqdn}\n`);
+        })(argv),
+    )
+    .command(
+      'clear-snapshot',
+      'Clear the snapshot of a backup on this node',
+      (y) => y.option('backup-name', { type: 'string', demandOption: true }),
+      (argv) =>
+        nodeStep(io, async (ctx) => {
+          await (await ctx.control()).clearSnapshot(snapshotTag(argv['backup-name']));
+          io.out(`Snapshot ${snapshotTag(argv['backup-name'])} cleared on ${ctx.fqdn}\n`);
+        })(argv),
+    )
+    .command(
+      'stop-cassandra',
+      'Stop Cassandra with stop_cmd and wait until CQL is closed',
+      (y) => y,
+      nodeStep(io, (ctx) => stopCassandra(ctx)),
+    )
+    .command(
+      'start-cassandra',
+      'Start Cassandra with start_cmd and wait for CQL',
+      (y) => y,
+      nodeStep(io, (ctx) => startCassandra(ctx)),
     )
     .command(
       'restore-node',
@@ -210,6 +285,11 @@ export function buildCli(args: string[], io: CliIo): Argv {
             type: 'boolean',
             default: false,
             describe: 'Keep the node schema: restore table data into the current tables (ids mapped)',
+          })
+          .option('manage-cassandra', {
+            type: 'boolean',
+            default: true,
+            describe: '--no-manage-cassandra: Cassandra is already stopped and is started by the caller',
           }),
       (argv) =>
         run(argv as unknown as GlobalArgs, io, async (ctx) => {
@@ -221,7 +301,7 @@ export function buildCli(args: string[], io: CliIo): Argv {
             tempDir: argv['temp-dir'],
             restoreKey: argv['restore-key'],
             verifyChecksums: argv.verify,
-            manageCassandra: true,
+            manageCassandra: argv['manage-cassandra'],
             intoCurrentSchema: argv['into-current-schema'],
           });
           io.out(restoreSummary(argv['backup-name'], ctx.fqdn, result) + '\n');
@@ -229,31 +309,32 @@ export function buildCli(args: string[], io: CliIo): Argv {
     )
     .command(
       'restore-cluster',
-      'Restore every node of a backup onto the nodes given by --node-config',
-      (y) => nodeConfigOption(restoreOptions(y)).option('remote', { type: 'boolean', default: false }),
+      'Restore every node of a backup onto the target nodes (default: its own nodes, in place)',
+      (y) =>
+        clusterOptions(restoreOptions(y))
+          .option('remote', { type: 'boolean', default: false })
+          .option('node', {
+            type: 'string',
+            array: true,
+            default: [] as string[],
+            describe: 'A target node reached over SSH (repeatable; --node-config ones are targets too)',
+          }),
       (argv) =>
         run(argv as unknown as GlobalArgs, io, async (ctx) => {
-          const { mapping, inPlace, results } = await runRestoreCluster(
-            ctx,
-            parseNodeConfigs(argv['node-config']),
-            overridesOf(argv as unknown as GlobalArgs),
-            {
-              backupName: argv['backup-name'],
-              inPlace: true,
-              forceRemote: argv.remote,
-              keepAuth: argv['keep-auth'],
-              filter: filterOf(argv),
-              tempDir: argv['temp-dir'],
-              verifyChecksums: argv.verify,
-              manageCassandra: false,
-            },
-          );
+          const directory = nodeDirectory(ctx, argv as unknown as Parameters<typeof nodeDirectory>[1]);
+          const targets = [...new Set([...directory.configs.keys(), ...list(argv.node)])];
+          const { mapping, inPlace, summaries } = await runRestoreCluster(directory, targets, {
+            backupName: argv['backup-name'],
+            inPlace: true,
+            forceRemote: argv.remote,
+            keepAuth: argv['keep-auth'],
+            filter: filterOf(argv),
+            tempDir: argv['temp-dir'],
+            verifyChecksums: argv.verify,
+            manageCassandra: false,
+          });
           io.out(`Restored ${argv['backup-name']} ${inPlace ? 'in place' : 'into another cluster'}:\n`);
-          mapping.forEach(([source, target], i) =>
-            io.out(
-              `  ${source} -> ${target}: ${results[i]!.files} files, ${humanizeBytes(results[i]!.bytes)}\n`,
-            ),
-          );
+          mapping.forEach(([source, target], i) => io.out(`  ${source} -> ${target}: ${summaries[i]}\n`));
         }),
     )
     .command(

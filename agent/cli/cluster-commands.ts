@@ -1,24 +1,14 @@
-import type { Logger } from '../../lib/log.js';
 import type { BackupNodeResult } from '../backup/backup-node.js';
-import { snapshotTag } from '../backup/stale-snapshots.js';
-import type { ConfigOverrides } from '../config/environment.js';
 import type { RestoreNodeResult } from '../restore/restore-node.js';
-import { NodeContext } from './context.js';
-import {
-  CommandFailed,
-  runBackup,
-  runRestoreNode,
-  startCassandra,
-  stopCassandra,
-  type BackupArgs,
-  type RestoreArgs,
-} from './node-commands.js';
+import { openClusterNodes, type ClusterNode, type NodeConfigs, type NodeDirectory } from './cluster-nodes.js';
+import { CommandFailed, type BackupArgs, type RestoreArgs } from './node-commands.js';
 
-// Whole-cluster commands run from one machine. Each node is reached through its own medusa.ini
-// (--node-config <fqdn>=<path>): its data directory must be reachable from here (nodes sharing a
-// host, or a shared mount). Medusa fans out over SSH instead; that transport is not implemented.
+// Whole-cluster commands run from one node. Each other node is reached through its own medusa.ini
+// when --node-config names one (its data directory must be reachable from here: nodes sharing a
+// host, or a shared mount), and otherwise over SSH, where the agent runs on the node itself.
 
-export type NodeConfigs = Map<string, string>;
+export type { NodeConfigs } from './cluster-nodes.js';
+export type { BackupNodeResult, RestoreNodeResult };
 
 /** Parses repeated `--node-config fqdn=path` values. */
 export function parseNodeConfigs(values: readonly string[]): NodeConfigs {
@@ -32,61 +22,53 @@ export function parseNodeConfigs(values: readonly string[]): NodeConfigs {
   return configs;
 }
 
-async function contextsFor(
-  hosts: readonly string[],
-  configs: NodeConfigs,
-  overrides: (host: string) => ConfigOverrides,
-  log: Logger,
-): Promise<Map<string, NodeContext>> {
-  const missing = hosts.filter((host) => !configs.has(host));
-  if (missing.length) {
-    throw new CommandFailed(
-      `no --node-config for ${missing.join(', ')} (remote execution over SSH is not supported)`,
-    );
-  }
-  const contexts = new Map<string, NodeContext>();
-  for (const host of hosts) {
-    contexts.set(
-      host,
-      await NodeContext.load(configs.get(host)!, overrides(host), log.child({ node: host })),
-    );
-  }
-  return contexts;
+async function closeAll(nodes: Map<string, ClusterNode>): Promise<void> {
+  await Promise.all([...nodes.values()].map((node) => node.close()));
 }
 
 /**
- * backup-cluster: every node of the seed's datacenter (its token map), snapshots first on all nodes
- * so they are taken together, then uploads one node after the other. On failure every snapshot is cleared.
+ * backup-cluster: every node of the datacenter (this node's token map), all of them Up. Snapshots
+ * first on every node, so they are taken together, then uploads one node after the other. On
+ * failure every snapshot is cleared. Resolves with each node's summary line.
  */
-export async function runBackupCluster(
-  seed: NodeContext,
-  configs: NodeConfigs,
-  overrides: ConfigOverrides,
-  args: BackupArgs,
-): Promise<BackupNodeResult[]> {
-  if (await seed.catalog().clusterBackup(args.backupName)) {
+export async function runBackupCluster(directory: NodeDirectory, args: BackupArgs): Promise<string[]> {
+  const { self, log } = directory;
+  if (await self.catalog().clusterBackup(args.backupName)) {
     throw new CommandFailed(`backup ${args.backupName} already exists`);
   }
-  const hosts = Object.keys(await (await seed.cql()).tokenMap());
-  const contexts = await contextsFor(hosts, configs, (host) => ({ ...overrides, fqdn: host }), seed.log);
-  const tag = snapshotTag(args.backupName);
-  const results: BackupNodeResult[] = [];
+  const unreachable = new Set(await (await self.control()).unreachableNodes());
+  const tokenMap = await (await self.cql()).tokenMap(unreachable);
+  const down = Object.entries(tokenMap).filter(([, host]) => !host.is_up);
+  if (down.length) {
+    throw new CommandFailed(
+      `not every node is up (down: ${down.map(([name]) => name).join(', ')}): refusing a cluster backup`,
+    );
+  }
+  const nodes = await openClusterNodes(Object.keys(tokenMap), directory, (host) => host);
   try {
-    await Promise.all([...contexts.values()].map(async (ctx) => (await ctx.control()).takeSnapshot(tag)));
-    for (const [host, ctx] of contexts) {
-      seed.log.info('backing up node', { node: host, backup: args.backupName });
-      results.push(await runBackup(ctx, args));
+    log.info('snapshotting every node', {
+      backup: args.backupName,
+      nodes: [...nodes.values()].map((node) => `${node.host} (${node.via})`),
+    });
+    // Wait for every snapshot, failed or not, so that none is still being taken when they are cleared.
+    const snapshots = await Promise.allSettled(
+      [...nodes.values()].map((node) => node.takeSnapshot(args.backupName)),
+    );
+    const failed = snapshots.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+    const summaries: string[] = [];
+    for (const node of nodes.values()) {
+      log.info('backing up node', { node: node.host, via: node.via, backup: args.backupName });
+      summaries.push(await node.backup(args));
     }
-    return results;
+    return summaries;
   } catch (error) {
     await Promise.all(
-      [...contexts.values()].map(async (ctx) =>
-        (await ctx.control()).clearSnapshot(tag).catch(() => undefined),
-      ),
+      [...nodes.values()].map((node) => node.clearSnapshot(args.backupName).catch(() => undefined)),
     );
     throw error;
   } finally {
-    await Promise.all([...contexts.values()].map((ctx) => ctx.close()));
+    await closeAll(nodes);
   }
 }
 
@@ -94,15 +76,16 @@ const firstToken = (tokens: readonly string[]): bigint => BigInt(tokens[0] ?? '0
 
 /**
  * restore-cluster: maps backup nodes to target nodes (same names: in place; otherwise by token order,
- * with matching node and token counts), stops every target, restores each, then starts seeds first.
+ * with matching node counts), stops every target, restores each, then starts seeds first. Without
+ * targets, the backup's own nodes are the targets (in place).
  */
 export async function runRestoreCluster(
-  seed: NodeContext,
-  configs: NodeConfigs,
-  overrides: ConfigOverrides,
+  directory: NodeDirectory,
+  givenTargets: readonly string[],
   args: RestoreArgs & { forceRemote: boolean },
-): Promise<{ mapping: [string, string][]; inPlace: boolean; results: RestoreNodeResult[] }> {
-  const backup = await seed.catalog().clusterBackup(args.backupName);
+): Promise<{ mapping: [string, string][]; inPlace: boolean; summaries: string[] }> {
+  const { self, log } = directory;
+  const backup = await self.catalog().clusterBackup(args.backupName);
   if (!backup) throw new CommandFailed(`No such backup: ${args.backupName}`);
   if (!backup.complete) {
     throw new CommandFailed(
@@ -112,41 +95,36 @@ export async function runRestoreCluster(
   const sources = Object.entries(backup.tokenMap).sort((a, b) =>
     firstToken(a[1].tokens) < firstToken(b[1].tokens) ? -1 : 1,
   );
-  const targets = [...configs.keys()];
+  const targets = givenTargets.length ? givenTargets : sources.map(([source]) => source);
   if (targets.length !== sources.length) {
     throw new CommandFailed(
       `the backup has ${sources.length} nodes but ${targets.length} target nodes were given`,
     );
   }
-  const inPlace = !args.forceRemote && sources.every(([source]) => configs.has(source));
+  const inPlace = !args.forceRemote && sources.every(([source]) => targets.includes(source));
   const mapping: [string, string][] = inPlace
     ? sources.map(([source]) => [source, source])
     : sources.map(([source], i) => [source, [...targets].sort()[i]!]);
   const sourceOf = new Map(mapping.map(([source, target]) => [target, source]));
-  const contexts = await contextsFor(
-    targets,
-    configs,
-    (host) => ({ ...overrides, fqdn: sourceOf.get(host) }),
-    seed.log,
-  );
+  const nodes = await openClusterNodes(targets, directory, (host) => sourceOf.get(host)!);
   try {
-    await Promise.all([...contexts.values()].map((ctx) => stopCassandra(ctx)));
-    const results: RestoreNodeResult[] = [];
+    await Promise.all([...nodes.values()].map((node) => node.stopCassandra()));
+    const summaries: string[] = [];
     for (const [source, target] of mapping) {
-      seed.log.info('restoring node', { source, target, inPlace });
-      results.push(
-        await runRestoreNode(contexts.get(target)!, { ...args, inPlace, manageCassandra: false }, false),
-      );
+      log.info('restoring node', { source, target, inPlace, via: nodes.get(target)!.via });
+      summaries.push(await nodes.get(target)!.restore({ ...args, inPlace, manageCassandra: false }));
     }
-    // Seeds first, so the others find them.
+    // Seeds first, so the others find them. A node reached over SSH is taken to list this node's seeds.
+    const ownSeeds = (await self.yaml()).seeds;
     const seeds = new Set<string>();
-    for (const ctx of contexts.values())
-      for (const s of (await ctx.yaml()).seeds) seeds.add(s.split(':')[0]!);
-    const ordered = [...contexts.entries()].sort(([a], [b]) => Number(seeds.has(b)) - Number(seeds.has(a)));
-    for (const [, ctx] of ordered.filter(([host]) => seeds.has(host))) await startCassandra(ctx);
-    await Promise.all(ordered.filter(([host]) => !seeds.has(host)).map(([, ctx]) => startCassandra(ctx)));
-    return { mapping, inPlace, results };
+    for (const node of nodes.values()) {
+      for (const seed of (await node.seeds()) ?? ownSeeds) seeds.add(seed.split(':')[0]!);
+    }
+    const ordered = [...nodes.values()];
+    for (const node of ordered.filter((n) => seeds.has(n.host))) await node.startCassandra();
+    await Promise.all(ordered.filter((n) => !seeds.has(n.host)).map((n) => n.startCassandra()));
+    return { mapping, inPlace, summaries };
   } finally {
-    await Promise.all([...contexts.values()].map((ctx) => ctx.close()));
+    await closeAll(nodes);
   }
 }

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import type { CassandraNode } from './cassandra.js';
+import type { CassandraCluster, CassandraNode } from './cassandra.js';
 import { artefacts, bedDir, repoRoot } from './paths.js';
 import { minio } from './stores.js';
 
@@ -25,15 +25,28 @@ export function renderIni(ini: MedusaIni): string {
 /**
  * The command medusa runs as start_cmd / stop_cmd for a test-bed node: the project's Node 22
  * running test/bed/node-cli.ts through tsx (absolute paths; medusa runs them without our PATH).
+ * A standard ring is named alone; any other cluster comes with its hosts (and `secured`).
  */
-export function nodeCommand(action: 'start' | 'stop', cluster: string, node: number): string {
+export function nodeCommand(
+  action: 'start' | 'stop',
+  cluster: string | CassandraCluster,
+  node: number,
+): string {
+  const where =
+    typeof cluster === 'string'
+      ? [cluster, String(node)]
+      : [
+          cluster.name,
+          String(node),
+          cluster.nodes.map((n) => n.host).join(','),
+          ...(cluster.security ? ['secured'] : []),
+        ];
   return [
     process.execPath,
     join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
     join(bedDir, 'node-cli.ts'),
     action,
-    cluster,
-    String(node),
+    ...where,
   ].join(' ');
 }
 

@@ -42,6 +42,8 @@ export const artefacts = {
   medusa: join(cacheDir, 'medusa', version('MEDUSA_VERSION'), 'bin', 'medusa'),
   azurite: join(repoRoot, 'node_modules', '.bin', 'azurite-blob'),
   nodetool: join(bedDir, 'bin', 'nodetool'),
+  /** Debian's openssh-server unpacked (root/usr/sbin/sshd, root/usr/lib/...). */
+  sshdRoot: join(cacheDir, 'sshd', 'debian-bookworm', 'root'),
 };
 
 export const cassandraVersion = version('CASSANDRA_VERSION');

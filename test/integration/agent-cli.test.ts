@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CassandraCluster } from '../bed/cassandra.js';
-import { artefacts, repoRoot, runDir } from '../bed/paths.js';
+import { artefacts, runDir } from '../bed/paths.js';
 import { localStorageDir } from '../bed/stores.js';
 import { agentCassandraSection, runAgent } from '../support/agent-cli.js';
 import { insertRows, range, rowIds } from '../support/rows.js';
@@ -16,17 +16,15 @@ const clusterB = new CassandraCluster({ name: 'agent-cli-fresh', hosts: [5, 6, 7
 const bucket = `agent-cli-${process.pid}`;
 const keyspace = 'agent_cli';
 const workDir = join(runDir, `agent-cli-${process.pid}`);
-const controlScript = join(workDir, 'cassandra-ctl.mts');
 let client: Client | undefined;
 
 /** medusa.ini of one node; stop_cmd/start_cmd drive the test bed's JVM for that node. */
 function writeConfig(cluster: CassandraCluster, index: number, extra = ''): string {
   const node = cluster.nodes[index]!;
-  const ctl = `${process.execPath} --import tsx ${controlScript} ${cluster.name} ${cluster.nodes.map((n) => n.host).join(',')} ${index}`;
   const path = join(workDir, `${cluster.name}-${node.address}${extra ? '-extra' : ''}.ini`);
   writeFileSync(
     path,
-    `${agentCassandraSection(node, ctl)}
+    `${agentCassandraSection(cluster, index)}
 [storage]
 storage_provider = local
 base_path = ${localStorageDir}
@@ -59,14 +57,6 @@ describe('medusa-agent CLI on a 3-node cluster', () => {
   beforeAll(async () => {
     mkdirSync(workDir, { recursive: true });
     mkdirSync(localStorageDir, { recursive: true });
-    writeFileSync(
-      controlScript,
-      `import { CassandraCluster } from ${JSON.stringify(join(repoRoot, 'test', 'bed', 'cassandra.ts'))};
-const [name, hosts, index, action] = process.argv.slice(2);
-const node = new CassandraCluster({ name, hosts: hosts.split(',').map(Number) }).nodes[Number(index)];
-if (action === 'stop') await node.stop(); else node.start();
-`,
-    );
     await clusterA.start();
     await connect(clusterA);
     await client!.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);

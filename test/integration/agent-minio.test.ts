@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Storage } from '../../lib/storage/index.js';
 import { CassandraCluster } from '../bed/cassandra.js';
-import { artefacts, repoRoot, runDir } from '../bed/paths.js';
+import { artefacts, runDir } from '../bed/paths.js';
 import { minio } from '../bed/stores.js';
 import { agentCassandraSection, runAgent, runTool } from '../support/agent-cli.js';
 import { insertRows, range, rowIds } from '../support/rows.js';
@@ -50,17 +50,9 @@ describe('medusa-agent with MinIO (s3_compatible)', () => {
       join(workDir, 'credentials'),
       `[default]\naws_access_key_id = ${minio.accessKeyId}\naws_secret_access_key = ${minio.secretAccessKey}\n`,
     );
-    const ctl = `${process.execPath} --import tsx ${join(workDir, 'ctl.mts')}`;
-    writeFileSync(
-      join(workDir, 'ctl.mts'),
-      `import { CassandraCluster } from ${JSON.stringify(join(repoRoot, 'test', 'bed', 'cassandra.ts'))};
-const node = new CassandraCluster({ name: 'agent-minio', hosts: [7] }).nodes[0];
-if (process.argv[2] === 'stop') await node.stop(); else node.start();
-`,
-    );
     writeFileSync(
       configFile,
-      `${agentCassandraSection(node, ctl)}
+      `${agentCassandraSection(cluster, 0)}
 [storage]
 storage_provider = s3_compatible
 host = ${minio.host}

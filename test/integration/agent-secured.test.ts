@@ -8,6 +8,7 @@ import { cassandraControlFor } from '../../agent/cassandra/factory.js';
 import { JolokiaControl } from '../../agent/cassandra/jolokia.js';
 import { parseMedusaIni } from '../../agent/config/index.js';
 import { CassandraCluster } from '../bed/cassandra.js';
+import { nodeCommand } from '../bed/medusa.js';
 import { artefacts, repoRoot, runDir } from '../bed/paths.js';
 import { createCa } from '../bed/pki.js';
 import { localStorageDir } from '../bed/stores.js';
@@ -21,7 +22,6 @@ const security = () => cluster.security!;
 const bucket = `agent-secured-${process.pid}`;
 const keyspace = 'secured';
 const workDir = join(runDir, `agent-secured-${process.pid}`);
-const controlScript = join(workDir, 'cassandra-ctl.mts');
 const medusaLogin = { username: 'medusa', password: 'cql-Secret-7' };
 let client: Client;
 
@@ -47,7 +47,6 @@ function agent(...args: string[]): Promise<Run> {
 
 /** medusa.ini for the secured node; `cassandra` lines replace or add to the credentials. */
 function writeConfig(name: string, cassandra: Record<string, string> = {}, extra = ''): string {
-  const ctl = `${process.execPath} --import tsx ${controlScript}`;
   const keys: Record<string, string> = {
     config_file: node.configFile,
     nodetool_executable: artefacts.nodetool,
@@ -62,8 +61,8 @@ function writeConfig(name: string, cassandra: Record<string, string> = {}, extra
     userkey: security().client.key,
     resolve_ip_addresses: 'False',
     use_sudo: 'False',
-    stop_cmd: `${ctl} stop`,
-    start_cmd: `${ctl} start`,
+    stop_cmd: nodeCommand('stop', cluster, 1),
+    start_cmd: nodeCommand('start', cluster, 1),
     ...cassandra,
   };
   const path = join(workDir, `${name}.ini`);
@@ -123,13 +122,6 @@ describe('medusa-agent on a node with CQL and JMX logins and client TLS', () => 
   beforeAll(async () => {
     mkdirSync(workDir, { recursive: true });
     mkdirSync(localStorageDir, { recursive: true });
-    writeFileSync(
-      controlScript,
-      `import { CassandraCluster } from ${JSON.stringify(join(repoRoot, 'test', 'bed', 'cassandra.ts'))};
-const node = new CassandraCluster({ name: ${JSON.stringify(cluster.name)}, hosts: [${node.host}], secured: true }).nodes[0];
-if (process.argv[2] === 'stop') await node.stop(); else node.start();
-`,
-    );
     await cluster.start();
     await connect();
     // A login of its own for the agent, not a superuser: what an operator would give Medusa.

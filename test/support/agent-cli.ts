@@ -1,6 +1,8 @@
 // Running medusa-agent (and other tools) from integration tests, and the medusa.ini they read.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import type { CassandraCluster } from '../bed/cassandra.js';
+import { nodeCommand } from '../bed/medusa.js';
 import { artefacts, repoRoot } from '../bed/paths.js';
 
 export interface ToolRun {
@@ -27,10 +29,11 @@ export const runAgent = (...args: string[]): Promise<ToolRun> =>
   runTool(process.execPath, ['--import', 'tsx', join(repoRoot, 'agent', 'main.ts'), '--quiet', ...args]);
 
 /**
- * medusa.ini's [cassandra] section for a test-bed node; stop_cmd and start_cmd run `ctl stop` and
- * `ctl start`. Ends with a newline; the [storage] section follows after a blank line.
+ * medusa.ini's [cassandra] section for node `index` of a test-bed cluster; stop_cmd and start_cmd
+ * drive that node's JVM (test/bed/node-cli.ts). Ends with a newline; [storage] follows after a blank line.
  */
-export function agentCassandraSection(node: { configFile: string; jmxPort: number }, ctl: string): string {
+export function agentCassandraSection(cluster: CassandraCluster, index: number): string {
+  const node = cluster.nodes[index]!;
   return `[cassandra]
 config_file = ${node.configFile}
 nodetool_executable = ${artefacts.nodetool}
@@ -38,7 +41,7 @@ nodetool_host = 127.0.0.1
 nodetool_port = ${node.jmxPort}
 resolve_ip_addresses = False
 use_sudo = False
-stop_cmd = ${ctl} stop
-start_cmd = ${ctl} start
+stop_cmd = ${nodeCommand('stop', cluster, index + 1)}
+start_cmd = ${nodeCommand('start', cluster, index + 1)}
 `;
 }

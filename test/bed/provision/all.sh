@@ -3,9 +3,10 @@
 # Each step is skipped when its versioned build is already cached.
 . "$(dirname "$0")/lib.sh"
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(kube cassandra minio fake-gcs medusa)
+[ ${#want[@]} -eq 0 ] && want=(kube cassandra minio fake-gcs medusa sshd)
 need_pkg() { command -v "$1" >/dev/null 2>&1 || { log "installing $2"; apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }; }
 need_pkg openssl openssl
+need_pkg ssh openssh-client
 [ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ] || { log "installing JDK 17"; apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless >/dev/null; }
 need_pkg mvn maven
 command -v go >/dev/null || { log "Go >= 1.24 is required to build the Go components (Debian's golang-go is too old)"; exit 1; }
@@ -17,6 +18,7 @@ for c in "${want[@]}"; do
     minio) bash "$BED_DIR/provision/minio.sh" ;;
     fake-gcs) bash "$BED_DIR/provision/fake-gcs.sh" ;;
     medusa) bash "$BED_DIR/provision/medusa.sh" ;;
+    sshd) bash "$BED_DIR/provision/sshd.sh" ;;
     azurite|local) ;; # azurite comes with npm ci; local needs nothing
     *) log "unknown component $c"; exit 2 ;;
   esac
