@@ -2,6 +2,7 @@ import { createLogger, type Logger } from '../../lib/log.js';
 import type { CassandraControl } from '../cassandra/control.js';
 import type { ServerVersion, TokenMap } from '../cassandra/cql.js';
 import { fileMatchesHash } from '../../lib/storage/hashing.js';
+import { incrementsOf } from '../../lib/storage/transfer/counter.js';
 import {
   serializeManifest,
   serializeServerVersion,
@@ -174,9 +175,11 @@ export async function backupNode(options: BackupNodeOptions): Promise<BackupNode
     const uploaded = new Map<PlannedFile, ManifestObject>();
     for (const p of plan) if (p.reuse) progress.fileSkipped(p.file.size);
     await mapLimited(toUpload, options.concurrency ?? 1, async (p) => {
-      const object = await store.uploadFile(p.key, p.file.absolutePath);
+      // Bytes count as they stream, so a large SSTable shows progress before it is done.
+      const sent = incrementsOf((bytes) => progress.addBytes(bytes));
+      const object = await store.uploadFile(p.key, p.file.absolutePath, sent);
       uploaded.set(p, { path: object.key, MD5: object.hash, size: object.size });
-      progress.addBytes(p.file.size);
+      sent.settle(p.file.size);
       progress.fileDone();
     });
 

@@ -5,6 +5,7 @@ import { portAnswers } from '../../lib/tcp-port.js';
 import { ensureFreeSpace } from '../backup/free-space.js';
 import { MedusaLayout } from '../backup/layout.js';
 import { parseTokenMap } from '../backup/medusa-json.js';
+import { incrementsOf } from '../../lib/storage/transfer/counter.js';
 import { ProgressTracker, type Progress } from '../backup/progress.js';
 import { selected, tableNameOf, type TableFilter } from '../backup/snapshot-files.js';
 import { withTokenSettings } from '../cassandra/cassandra-yaml.js';
@@ -229,7 +230,8 @@ export async function restoreNode(options: RestoreNodeOptions): Promise<RestoreN
       progress.fileSkipped(s.object.size);
       return;
     }
-    const size = await store.downloadFile(s.object.path, s.stagedPath);
+    const received = incrementsOf((bytes) => progress.addBytes(bytes));
+    const size = await store.downloadFile(s.object.path, s.stagedPath, received);
     downloaded++;
     if (size !== s.object.size) {
       throw new Error(`${s.object.path}: downloaded ${size} bytes, the manifest says ${s.object.size}`);
@@ -238,7 +240,7 @@ export async function restoreNode(options: RestoreNodeOptions): Promise<RestoreN
       await rm(s.stagedPath, { force: true });
       throw new Error(`${s.object.path}: checksum does not match the manifest (${s.object.MD5})`);
     }
-    progress.addBytes(size);
+    received.settle(size);
     progress.fileDone();
   });
   progress.flush();

@@ -4,6 +4,7 @@ import {
   type StorageConfig,
   type StorageProvider,
 } from '../../lib/storage/index.js';
+import type { TransferProgress } from '../../lib/storage/transfer/counter.js';
 import type { StorageSection } from '../config/types.js';
 import type { ObjectStore, StoredObject } from './object-store.js';
 
@@ -57,12 +58,12 @@ export class LibStorageStore implements ObjectStore {
     return this.storage.putBytes(key, data);
   }
 
-  uploadFile(key: string, path: string): Promise<StoredObject> {
-    return this.storage.uploadFile(key, path);
+  uploadFile(key: string, path: string, onProgress?: TransferProgress): Promise<StoredObject> {
+    return this.storage.uploadFile(key, path, onProgress);
   }
 
-  async downloadFile(key: string, path: string): Promise<number> {
-    return (await this.storage.downloadFile(key, path)).size;
+  async downloadFile(key: string, path: string, onProgress?: TransferProgress): Promise<number> {
+    return (await this.storage.downloadFile(key, path, onProgress)).size;
   }
 
   readBytes(key: string): Promise<Buffer> {

@@ -41,4 +41,23 @@ describe('LocalObjectStore', () => {
     expect(existsSync(join(base, 'bucket', 'p/n1'))).toBe(true);
     await expect(store.readBytes('../escape')).rejects.toThrow("invalid object key '../escape'");
   });
+
+  it('reports a large file while it streams, up and down, not only once it is done', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'agent-store-'));
+    const store = new LocalObjectStore(base, 'bucket');
+    const file = join(base, 'big-Data.db');
+    const size = 20 * 1024 * 1024 + 7;
+    writeFileSync(file, Buffer.alloc(size, 7));
+    const up: number[] = [];
+    await store.uploadFile('n1/data/ks/t/big-Data.db', file, (bytes) => up.push(bytes));
+    expect(up.length).toBeGreaterThan(2);
+    expect(up[0]).toBeLessThan(size);
+    expect(up.at(-1)).toBe(size);
+    expect([...up].sort((a, b) => a - b)).toEqual(up);
+
+    const down: number[] = [];
+    await store.downloadFile('n1/data/ks/t/big-Data.db', join(base, 'back'), (bytes) => down.push(bytes));
+    expect(down.length).toBeGreaterThan(2);
+    expect(down.at(-1)).toBe(size);
+  });
 });

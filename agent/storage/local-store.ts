@@ -4,6 +4,7 @@ import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'no
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { md5PassThrough } from '../../lib/storage/hashing.js';
+import { byteCounter, type TransferProgress } from '../../lib/storage/transfer/counter.js';
 import type { ObjectStore, StoredObject } from './object-store.js';
 
 /**
@@ -41,18 +42,18 @@ export class LocalObjectStore implements ObjectStore {
     return this.info(key, createHash('md5').update(bytes).digest('hex'));
   }
 
-  async uploadFile(key: string, path: string): Promise<StoredObject> {
+  async uploadFile(key: string, path: string, onProgress?: TransferProgress): Promise<StoredObject> {
     const target = this.path(key);
     const digest = await retryOnVanishedFolder(async () => {
       await mkdir(dirname(target), { recursive: true });
       const temporary = `${target}.${randomUUID()}.part`;
       const { stream: hashing, md5 } = md5PassThrough();
       try {
-        await pipeline(
-          createReadStream(path, { highWaterMark: 4 * 1024 * 1024 }),
-          hashing,
-          createWriteStream(temporary),
-        );
+        const source = createReadStream(path, { highWaterMark: 4 * 1024 * 1024 });
+        const written = createWriteStream(temporary);
+        await (onProgress
+          ? pipeline(source, byteCounter(onProgress), hashing, written)
+          : pipeline(source, hashing, written));
         await rename(temporary, target);
       } catch (error) {
         await rm(temporary, { force: true });
@@ -63,11 +64,13 @@ export class LocalObjectStore implements ObjectStore {
     return this.info(key, digest);
   }
 
-  async downloadFile(key: string, path: string): Promise<number> {
+  async downloadFile(key: string, path: string, onProgress?: TransferProgress): Promise<number> {
     await mkdir(dirname(path), { recursive: true });
     const temporary = `${path}.${randomUUID()}.download`;
     try {
-      await pipeline(createReadStream(this.path(key)), createWriteStream(temporary));
+      const source = createReadStream(this.path(key));
+      const target = createWriteStream(temporary);
+      await (onProgress ? pipeline(source, byteCounter(onProgress), target) : pipeline(source, target));
       await rename(temporary, path);
     } catch (error) {
       await rm(temporary, { force: true });

@@ -2,6 +2,8 @@
 // (same names and shapes), so it can be passed wherever an ObjectStore is expected; the agent keeps
 // this narrow interface so that it depends on nothing else of that module.
 
+import type { TransferProgress } from '../../lib/storage/transfer/counter.js';
+
 export interface StoredObject {
   /** Full key inside the bucket. */
   key: string;
@@ -16,9 +18,10 @@ export interface ObjectStore {
   readonly provider: string;
   /** Small objects (meta and index files) in one request. */
   putBytes(key: string, data: Buffer | string): Promise<StoredObject>;
-  uploadFile(key: string, path: string): Promise<StoredObject>;
+  /** `onProgress` hears the running byte count of the current attempt while the file streams. */
+  uploadFile(key: string, path: string, onProgress?: TransferProgress): Promise<StoredObject>;
   /** Downloads to `path` (never leaving it truncated); resolves with the byte count. */
-  downloadFile(key: string, path: string): Promise<number>;
+  downloadFile(key: string, path: string, onProgress?: TransferProgress): Promise<number>;
   readBytes(key: string): Promise<Buffer>;
   head(key: string): Promise<StoredObject | undefined>;
   /** Every object whose key starts with `prefix` (a plain string prefix). */

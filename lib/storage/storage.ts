@@ -13,6 +13,7 @@ import { LocalBackend } from './drivers/local.js';
 import { S3Backend } from './drivers/s3.js';
 import { Limiter } from './transfer/limiter.js';
 import { withRetry, type RetryPolicy } from './transfer/retry.js';
+import { byteCounter, type TransferProgress } from './transfer/counter.js';
 import { Bandwidth, throttled } from './transfer/throttle.js';
 
 export async function createBackend(config: ResolvedStorageConfig): Promise<StorageBackend> {
@@ -110,9 +111,14 @@ export class Storage {
     }
   }
 
-  async uploadFile(key: string, path: string): Promise<ObjectInfo> {
+  /** Uploads a file; `onProgress` hears the bytes read so far (per attempt) while it streams. */
+  async uploadFile(key: string, path: string, onProgress?: TransferProgress): Promise<ObjectInfo> {
     const { size } = await stat(path);
-    return this.upload(key, () => createReadStream(path, { highWaterMark: 1024 * 1024 }), size);
+    const open = () => {
+      const file = createReadStream(path, { highWaterMark: 1024 * 1024 });
+      return onProgress ? file.pipe(byteCounter(onProgress)) : file;
+    };
+    return this.upload(key, open, size);
   }
 
   /** A throttled stream of the object (or a byte range). Only opening the stream is retried. */
@@ -125,7 +131,7 @@ export class Storage {
    * Downloads to `path` through a temporary file; a failed attempt restarts from scratch so the
    * destination is never left truncated. Counts against concurrentTransfers.
    */
-  downloadFile(key: string, path: string): Promise<DownloadedFile> {
+  downloadFile(key: string, path: string, onProgress?: TransferProgress): Promise<DownloadedFile> {
     return this.transfers.run(() =>
       this.attempt(async () => {
         await mkdir(dirname(path), { recursive: true });
@@ -133,7 +139,10 @@ export class Storage {
         const { stream: hashing, md5 } = md5PassThrough();
         try {
           const body = this.throttle(await this.backend.getStream(key));
-          await pipeline(body, hashing, createWriteStream(temporary));
+          const written = createWriteStream(temporary);
+          await (onProgress
+            ? pipeline(body, byteCounter(onProgress), hashing, written)
+            : pipeline(body, hashing, written));
           await rename(temporary, path);
         } catch (error) {
           await rm(temporary, { force: true });
