@@ -23,8 +23,16 @@ const endpoints = [
     STATUS: 'NORMAL,-9223372036854775808',
     TOKENS: '-9223372036854775808,3074457345618258602',
     RPC_READY: 'true',
+    IS_ALIVE: 'true',
   },
-  { ENDPOINT_IP: '10.0.0.2', RPC_ADDRESS: '10.0.0.2', STATUS: 'LEAVING,1', TOKENS: '1', RPC_READY: 'false' },
+  {
+    ENDPOINT_IP: '10.0.0.2',
+    RPC_ADDRESS: '10.0.0.2',
+    STATUS: 'LEAVING,1',
+    TOKENS: '1',
+    RPC_READY: 'false',
+    IS_ALIVE: 'false',
+  },
 ];
 
 async function bodyOf(req: IncomingMessage): Promise<unknown> {
@@ -104,6 +112,10 @@ describe('ManagementApiControl', () => {
     expect(await other.nodeState()).toEqual({ operationMode: 'LEAVING', nativeTransportRunning: false });
     const missing = new ManagementApiControl({ url: origin, nodeAddress: '10.0.0.9' });
     await expect(missing.tokens()).rejects.toThrow('no endpoint with address 10.0.0.9');
+  });
+
+  it('lists the endpoints the failure detector holds down (IS_ALIVE, as cass-operator reads it)', async () => {
+    expect(await control().unreachableNodes()).toEqual(['10.0.0.2']);
   });
 
   it('flushes each keyspace (all of them when none is given)', async () => {

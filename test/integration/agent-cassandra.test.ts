@@ -103,7 +103,7 @@ describe('agent Cassandra access on the 3-node ring', () => {
   ];
 
   for (const [name, make] of transports) {
-    it(`${name}: snapshots a keyspace (with its index), lists and clears it; reads tokens and state`, async () => {
+    it(`${name}: snapshots a keyspace (with its index), lists and clears it; reads tokens and state, no node down`, async () => {
       const control = make();
       const tag = `agent-test-${name}-${Date.now()}`;
       const tableDir = readdirSync(join(node.dataDir, keyspace)).find((dir) => dir.startsWith('items-'))!;
@@ -125,6 +125,7 @@ describe('agent Cassandra access on the 3-node ring', () => {
 
       expect(await control.tokens()).toEqual([ring.initialToken(1)]);
       expect(await control.nodeState()).toEqual({ operationMode: 'NORMAL', nativeTransportRunning: true });
+      expect(await control.unreachableNodes()).toEqual([]);
       await control.close();
     });
   }

@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JolokiaControl } from '../../agent/cassandra/jolokia.js';
 import { CassandraCluster } from '../bed/cassandra.js';
 import { repoRoot, runDir } from '../bed/paths.js';
 import { logFile, waitUntil } from '../bed/proc.js';
@@ -147,6 +148,8 @@ describe('backup-cluster and restore-cluster over SSH', () => {
         60_000,
         1000,
       );
+      // Jolokia sees it as nodetool does (the transport the sidecar uses).
+      expect(await new JolokiaControl({ url: self.jolokiaUrl }).unreachableNodes()).toEqual([other.address]);
       const backup = await clusterCommand('backup-cluster', '--backup-name', 'ssh3');
       expect(backup.code).toBe(1);
       expect(backup.stderr).toMatch(/^error: not every node is up \(down: 127\.0\.0\.14\)/m);
