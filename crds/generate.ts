@@ -1,31 +1,50 @@
-import { existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderCrdFiles } from './render.js';
+import { renderChartCrdFiles, renderCrdFiles } from './render.js';
 
-// `tsx crds/generate.ts` writes the CRD YAML; `--check` exits 1 when the committed YAML drifted.
-// `--dir <path>` works on another folder (tests).
+// `tsx crds/generate.ts` writes the CRD YAML into crds/ and into the Helm chart's crds/
+// (charts/kubectl-medusa/crds); `--check` exits 1 when either committed copy drifted.
+// `--dir <path>` and `--chart-dir <path>` work on other folders (tests): only those named are used.
 const args = process.argv.slice(2);
-const dirArg = args.indexOf('--dir');
-const crdDir = (dirArg >= 0 ? args[dirArg + 1] : undefined) ?? dirname(fileURLToPath(import.meta.url));
+const option = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const crdDir = dirname(fileURLToPath(import.meta.url));
 const check = args.includes('--check');
-const files = renderCrdFiles();
+const dirArg = option('--dir');
+const chartDirArg = option('--chart-dir');
+const targets: { dir: string; files: Map<string, string> }[] = [];
+if (dirArg !== undefined || chartDirArg === undefined)
+  targets.push({ dir: dirArg ?? crdDir, files: renderCrdFiles() });
+if (chartDirArg !== undefined || dirArg === undefined)
+  targets.push({
+    dir: chartDirArg ?? join(crdDir, '..', 'charts', 'kubectl-medusa', 'crds'),
+    files: renderChartCrdFiles(),
+  });
 
-/** YAML files in crds/ that the generator no longer produces (a removed kind). */
-const stale = readdirSync(crdDir).filter((f) => f.endsWith('.yaml') && !files.has(f));
-
-const drifted: string[] = [...stale];
-for (const [name, content] of files) {
-  const path = join(crdDir, name);
-  const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
-  if (current === content) continue;
-  drifted.push(name);
-  if (!check) writeFileSync(path, content);
+const drifted: string[] = [];
+for (const { dir, files } of targets) {
+  if (!check) mkdirSync(dir, { recursive: true });
+  /** YAML files the generator no longer produces (a removed kind). */
+  const stale = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.yaml') && !files.has(f)) : [];
+  drifted.push(...stale.map((name) => join(dir, name)));
+  for (const [name, content] of files) {
+    const path = join(dir, name);
+    if (existsSync(path) && readFileSync(path, 'utf8') === content) continue;
+    drifted.push(path);
+    if (!check) writeFileSync(path, content);
+  }
+  if (!check) for (const name of stale) unlinkSync(join(dir, name));
 }
-if (!check) for (const name of stale) unlinkSync(join(crdDir, name));
 
 if (check && drifted.length > 0) {
   console.error(`CRDs out of date with crds/schemas: ${drifted.join(', ')}. Run \`npm run crds:generate\`.`);
   process.exit(1);
 }
-console.log(check ? 'CRDs up to date.' : `Wrote ${drifted.length} file(s) in crds/.`);
+console.log(
+  check
+    ? 'CRDs up to date.'
+    : `Wrote ${drifted.length} file(s) in ${targets.map((t) => t.dir).join(' and ')}.`,
+);

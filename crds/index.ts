@@ -22,7 +22,7 @@ export * from './k8ssandra.js';
 export { kinds } from './kinds.js';
 export type { KindDefinition, PrinterColumn } from './define-kind.js';
 export { buildCrd } from './crd.js';
-export { renderCrdFiles, crdFileName, bundleFileName } from './render.js';
+export { renderCrdFiles, renderChartCrdFiles, crdFileName, bundleFileName } from './render.js';
 export {
   formatPath,
   validateKind,

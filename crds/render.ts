@@ -23,3 +23,13 @@ export function renderCrdFiles(): Map<string, string> {
   files.set(bundleFileName, header + docs.map((d) => `---\n${d}`).join(''));
   return files;
 }
+
+/**
+ * The Helm chart's crds/ (charts/kubectl-medusa/crds): the per-kind files only, since Helm installs
+ * every file of that folder and the bundle would repeat each CRD.
+ */
+export function renderChartCrdFiles(): Map<string, string> {
+  const files = renderCrdFiles();
+  files.delete(bundleFileName);
+  return files;
+}
