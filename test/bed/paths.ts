@@ -44,6 +44,8 @@ export const artefacts = {
   nodetool: join(bedDir, 'bin', 'nodetool'),
   /** Debian's openssh-server unpacked (root/usr/sbin/sshd, root/usr/lib/...). */
   sshdRoot: join(cacheDir, 'sshd', 'debian-bookworm', 'root'),
+  /** The helm CLI, for the chart's tests (charts/kubectl-medusa). */
+  helm: join(cacheDir, 'helm', version('HELM_VERSION'), 'bin', 'helm'),
 };
 
 export const cassandraVersion = version('CASSANDRA_VERSION');

@@ -3,7 +3,7 @@
 # Each step is skipped when its versioned build is already cached.
 . "$(dirname "$0")/lib.sh"
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(kube cassandra minio fake-gcs medusa sshd)
+[ ${#want[@]} -eq 0 ] && want=(kube cassandra minio fake-gcs medusa sshd helm)
 need_pkg() { command -v "$1" >/dev/null 2>&1 || { log "installing $2"; apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }; }
 need_pkg openssl openssl
 need_pkg ssh openssh-client
@@ -19,6 +19,7 @@ for c in "${want[@]}"; do
     fake-gcs) bash "$BED_DIR/provision/fake-gcs.sh" ;;
     medusa) bash "$BED_DIR/provision/medusa.sh" ;;
     sshd) bash "$BED_DIR/provision/sshd.sh" ;;
+    helm) bash "$BED_DIR/provision/helm.sh" ;;
     azurite|local) ;; # azurite comes with npm ci; local needs nothing
     *) log "unknown component $c"; exit 2 ;;
   esac
