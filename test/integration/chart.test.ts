@@ -449,6 +449,26 @@ describe('the chart on the real apiserver', () => {
     });
   });
 
+  it('helm upgrade keeps the generated certificate, so the caBundle the apiserver trusts stays valid', async () => {
+    const before = await core.readNamespacedSecret({ name: `${fullname}-webhook-tls`, namespace });
+    const out = await helm(
+      'upgrade',
+      release,
+      chartDir,
+      '-n',
+      namespace,
+      '-f',
+      valuesFile('install', installValues()),
+      '--set',
+      'logLevel=debug',
+    );
+    expect(out).toContain('REVISION: 2');
+    const after = await core.readNamespacedSecret({ name: `${fullname}-webhook-tls`, namespace });
+    expect(after.data).toEqual(before.data);
+    const mutating = await admission.readMutatingWebhookConfiguration({ name: fullname });
+    expect(mutating.webhooks?.[0]?.clientConfig.caBundle).toBe(before.data?.['ca.crt']);
+  });
+
   it("sends StatefulSets of the served namespace, and only those, to the chart's webhook Service", async () => {
     const sts = (name: string): k8s.V1StatefulSet => ({
       metadata: { name },
