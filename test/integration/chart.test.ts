@@ -114,6 +114,10 @@ const installValues = () => ({
   agent: { serviceAccounts: [{ namespace, name: agentServiceAccount }] },
 });
 
+/** helm install or upgrade of the release under test, in the release namespace. */
+const helmRelease = (command: 'install' | 'upgrade', ...options: string[]) =>
+  helm(command, release, chartDir, '-n', namespace, '-f', valuesFile('install', installValues()), ...options);
+
 /** Per medusa CRD: its Helm release annotation (none expected) and the managers of its fields. */
 async function crdOwners(): Promise<Record<string, string>> {
   const out = JSON.parse(
@@ -350,17 +354,7 @@ describe('the chart on the real apiserver', () => {
   });
 
   it('installs into a fresh namespace: every object accepted, the existing CRDs left as they were', async () => {
-    const out = await helm(
-      'install',
-      release,
-      chartDir,
-      '-n',
-      namespace,
-      '-f',
-      valuesFile('install', installValues()),
-      '--timeout',
-      '120s',
-    );
+    const out = await helmRelease('install', '--timeout', '120s');
     expect(out).toContain('STATUS: deployed');
     const status = JSON.parse(await helm('status', release, '-n', namespace, '-o', 'json')) as {
       info: { status: string };
@@ -451,17 +445,7 @@ describe('the chart on the real apiserver', () => {
 
   it('helm upgrade keeps the generated certificate, so the caBundle the apiserver trusts stays valid', async () => {
     const before = await core.readNamespacedSecret({ name: `${fullname}-webhook-tls`, namespace });
-    const out = await helm(
-      'upgrade',
-      release,
-      chartDir,
-      '-n',
-      namespace,
-      '-f',
-      valuesFile('install', installValues()),
-      '--set',
-      'logLevel=debug',
-    );
+    const out = await helmRelease('upgrade', '--set', 'logLevel=debug');
     expect(out).toContain('REVISION: 2');
     const after = await core.readNamespacedSecret({ name: `${fullname}-webhook-tls`, namespace });
     expect(after.data).toEqual(before.data);
