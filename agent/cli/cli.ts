@@ -198,6 +198,15 @@ function nodeDirectory(
 const nodeStep = (io: CliIo, step: (ctx: NodeContext) => Promise<void>) => (argv: unknown) =>
   run(argv as GlobalArgs, io, step);
 
+/** Takes or clears the snapshot of a backup on this node (`medusa-<backup name>`). */
+const snapshotStep = (io: CliIo, backupName: string, outcome: 'taken' | 'cleared') =>
+  nodeStep(io, async (ctx) => {
+    const tag = snapshotTag(backupName);
+    const control = await ctx.control();
+    await (outcome === 'taken' ? control.takeSnapshot(tag) : control.clearSnapshot(tag));
+    io.out(`Snapshot ${tag} ${outcome} on ${ctx.fqdn}\n`);
+  });
+
 export function buildCli(args: string[], io: CliIo): Argv {
   return yargs(args)
     .scriptName('medusa-agent')
@@ -241,21 +250,13 @@ export function buildCli(args: string[], io: CliIo): Argv {
       'snapshot',
       'Take the snapshot of a backup on this node (the first step of backup-cluster)',
       (y) => y.option('backup-name', { type: 'string', demandOption: true }),
-      (argv) =>
-        nodeStep(io, async (ctx) => {
-          await (await ctx.control()).takeSnapshot(snapshotTag(argv['backup-name']));
-          io.out(`Snapshot ${snapshotTag(argv['backup-name'])} taken on ${ctx.fqdn}\n`);
-        })(argv),
+      (argv) => snapshotStep(io, argv['backup-name'], 'taken')(argv),
     )
     .command(
       'clear-snapshot',
       'Clear the snapshot of a backup on this node',
       (y) => y.option('backup-name', { type: 'string', demandOption: true }),
-      (argv) =>
-        nodeStep(io, async (ctx) => {
-          await (await ctx.control()).clearSnapshot(snapshotTag(argv['backup-name']));
-          io.out(`Snapshot ${snapshotTag(argv['backup-name'])} cleared on ${ctx.fqdn}\n`);
-        })(argv),
+      (argv) => snapshotStep(io, argv['backup-name'], 'cleared')(argv),
     )
     .command(
       'stop-cassandra',

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CassandraCluster } from '../bed/cassandra.js';
 import { artefacts, runDir } from '../bed/paths.js';
 import { localStorageDir } from '../bed/stores.js';
-import { agentCassandraSection, runAgent } from '../support/agent-cli.js';
+import { agentCassandraSection, localStorageSection, runAgent } from '../support/agent-cli.js';
 import { insertRows, range, rowIds } from '../support/rows.js';
 
 // Every medusa-agent command against a 3-node cluster of its own (127.0.0.5-7), each node with its
@@ -25,15 +25,7 @@ function writeConfig(cluster: CassandraCluster, index: number, extra = ''): stri
   writeFileSync(
     path,
     `${agentCassandraSection(cluster, index)}
-[storage]
-storage_provider = local
-base_path = ${localStorageDir}
-bucket_name = ${bucket}
-prefix = cli
-fqdn = ${node.address}
-use_sudo_for_restore = False
-concurrent_transfers = 4
-${extra}`,
+${localStorageSection({ bucket, fqdn: node.address, prefix: 'cli', extra: `concurrent_transfers = 4\n${extra}` })}`,
   );
   return path;
 }

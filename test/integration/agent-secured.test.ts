@@ -9,6 +9,7 @@ import { JolokiaControl } from '../../agent/cassandra/jolokia.js';
 import { parseMedusaIni } from '../../agent/config/index.js';
 import { CassandraCluster } from '../bed/cassandra.js';
 import { nodeCommand } from '../bed/medusa.js';
+import { localStorageSection } from '../support/agent-cli.js';
 import { artefacts, repoRoot, runDir } from '../bed/paths.js';
 import { createCa } from '../bed/pki.js';
 import { localStorageDir } from '../bed/stores.js';
@@ -74,13 +75,7 @@ ${Object.entries(keys)
   .map(([key, value]) => `${key} = ${value}`)
   .join('\n')}
 
-[storage]
-storage_provider = local
-base_path = ${localStorageDir}
-bucket_name = ${bucket}
-fqdn = ${node.address}
-use_sudo_for_restore = False
-${extra}`,
+${localStorageSection({ bucket, fqdn: node.address, extra })}`,
   );
   return path;
 }

@@ -9,7 +9,7 @@ import { repoRoot, runDir } from '../bed/paths.js';
 import { logFile, waitUntil } from '../bed/proc.js';
 import { SshServer } from '../bed/sshd.js';
 import { localStorageDir } from '../bed/stores.js';
-import { agentCassandraSection, runAgent } from '../support/agent-cli.js';
+import { agentCassandraSection, localStorageSection, runAgent } from '../support/agent-cli.js';
 import { insertRows, range, rowIds } from '../support/rows.js';
 
 // backup-cluster and restore-cluster as on Linux hosts: the command runs on one node (127.0.0.13)
@@ -33,13 +33,7 @@ function writeNodeConfigs(): void {
     writeFileSync(
       join(nodeDir(node.address), 'medusa.ini'),
       `${agentCassandraSection(cluster, index)}
-[storage]
-storage_provider = local
-base_path = ${localStorageDir}
-bucket_name = ${bucket}
-fqdn = ${node.address}
-use_sudo_for_restore = False
-`,
+${localStorageSection({ bucket, fqdn: node.address })}`,
     );
   });
   // The agent as installed on every host: it finds its node's files from the address SSH reached.

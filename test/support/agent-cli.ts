@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { CassandraCluster } from '../bed/cassandra.js';
 import { nodeCommand } from '../bed/medusa.js';
 import { artefacts, repoRoot } from '../bed/paths.js';
+import { localStorageDir } from '../bed/stores.js';
 
 export interface ToolRun {
   code: number;
@@ -44,4 +45,20 @@ use_sudo = False
 stop_cmd = ${nodeCommand('stop', cluster, index + 1)}
 start_cmd = ${nodeCommand('start', cluster, index + 1)}
 `;
+}
+
+/** medusa.ini's [storage] section for the test bed's local storage; `extra` lines are appended. */
+export function localStorageSection(options: {
+  bucket: string;
+  fqdn: string;
+  prefix?: string;
+  extra?: string;
+}): string {
+  return `[storage]
+storage_provider = local
+base_path = ${localStorageDir}
+bucket_name = ${options.bucket}
+${options.prefix !== undefined ? `prefix = ${options.prefix}\n` : ''}fqdn = ${options.fqdn}
+use_sudo_for_restore = False
+${options.extra ?? ''}`;
 }
