@@ -2,13 +2,9 @@
 # Builds kube-apiserver and kube-controller-manager from the Go module proxy.
 # k8s.io/kubernetes requires its staging modules at v0.0.0, so a throwaway module pins each one.
 . "$(dirname "$0")/lib.sh"
-OUT=$CACHE/k8s/$K8S_VERSION
-is_built "$OUT" && { log "kubernetes $K8S_VERSION cached"; exit 0; }
-log "building kube-apiserver and kube-controller-manager $K8S_VERSION"
+go_build_workspace k8s "$K8S_VERSION"
 STAGE=v0.${K8S_VERSION#v1.}
 MINOR=${K8S_VERSION#v1.}; MINOR=${MINOR%%.*}
-W=$CACHE/k8s/build-$K8S_VERSION
-rm -rf "$W" && go_throwaway_module "$W" k8sbins && cd "$W"
 GOMOD=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | python3 -c 'import json,sys;print(json.load(sys.stdin)["GoMod"])')
 grep -oP '^\s+k8s\.io/[A-Za-z0-9._-]+(?= v0\.0\.0$)' "$GOMOD" | tr -d '\t ' | sort -u |
   while read -r m; do echo "replace $m => $m $STAGE"; done >>go.mod
@@ -21,7 +17,6 @@ LDF="-s -w
  -X k8s.io/component-base/version.buildDate=1970-01-01T00:00:00Z
  -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1
  -X k8s.io/client-go/pkg/version.gitMinor=$MINOR"
-mkdir -p "$OUT/bin"
 go build -p 2 -trimpath -ldflags "$(echo $LDF)" -o "$OUT/bin/" \
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
 mark_built "$OUT"

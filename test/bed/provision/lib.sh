@@ -18,3 +18,15 @@ go_throwaway_module() {
   mkdir -p "$1"
   printf 'module local.test/%s\n\ngo 1.24.0\n' "$2" >"$1/go.mod"
 }
+
+# go_build_workspace NAME VERSION: the start of every Go build here. Sets OUT=$CACHE/NAME/VERSION and
+# exits when it is already built; else enters a fresh throwaway module $CACHE/NAME/build-VERSION
+# (the caller adds its tools with `go get -tool`) and creates $OUT/bin.
+go_build_workspace() {
+  OUT=$CACHE/$1/$2
+  is_built "$OUT" && { log "$1 $2 cached"; exit 0; }
+  log "building $1 $2"
+  local work=$CACHE/$1/build-$2
+  rm -rf "$work" && go_throwaway_module "$work" "${1//-/}bin" && cd "$work"
+  mkdir -p "$OUT/bin"
+}
