@@ -8,8 +8,6 @@ import {
 // json.dumps, 64-bit tokens exact). This module only converts tokenmap.json to and from the agent's
 // shape, where tokens are decimal strings as CQL returns them.
 
-export { parseManifest } from '../../lib/storage/repository/manifest.js';
-
 function tokenValue(token: string): bigint {
   if (!/^-?\d+$/.test(token)) throw new Error(`'${token}' is not an integer`);
   return BigInt(token);

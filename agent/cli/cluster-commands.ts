@@ -1,5 +1,3 @@
-import type { BackupNodeResult } from '../backup/backup-node.js';
-import type { RestoreNodeResult } from '../restore/restore-node.js';
 import { openClusterNodes, type ClusterNode, type NodeConfigs, type NodeDirectory } from './cluster-nodes.js';
 import { CommandFailed, type BackupArgs, type RestoreArgs } from './node-commands.js';
 
@@ -8,7 +6,6 @@ import { CommandFailed, type BackupArgs, type RestoreArgs } from './node-command
 // host, or a shared mount), and otherwise over SSH, where the agent runs on the node itself.
 
 export type { NodeConfigs } from './cluster-nodes.js';
-export type { BackupNodeResult, RestoreNodeResult };
 
 /** Parses repeated `--node-config fqdn=path` values. */
 export function parseNodeConfigs(values: readonly string[]): NodeConfigs {
@@ -112,7 +109,7 @@ export async function runRestoreCluster(
     const summaries: string[] = [];
     for (const [source, target] of mapping) {
       log.info('restoring node', { source, target, inPlace, via: nodes.get(target)!.via });
-      summaries.push(await nodes.get(target)!.restore({ ...args, inPlace, manageCassandra: false }));
+      summaries.push(await nodes.get(target)!.restore({ ...args, inPlace }));
     }
     // Seeds first, so the others find them. A node reached over SSH is taken to list this node's seeds.
     const ownSeeds = (await self.yaml()).seeds;

@@ -42,6 +42,8 @@ class LocalClusterNode implements ClusterNode {
   constructor(
     readonly host: string,
     private readonly ctx: NodeContext,
+    /** False for the context of the command itself, which its caller closes. */
+    private readonly owned: boolean,
   ) {}
 
   async takeSnapshot(backupName: string): Promise<void> {
@@ -61,7 +63,7 @@ class LocalClusterNode implements ClusterNode {
   }
 
   async restore(args: RestoreArgs): Promise<string> {
-    const result = await runRestoreNode(this.ctx, { ...args, manageCassandra: false }, false);
+    const result = await runRestoreNode(this.ctx, { ...args, manageCassandra: false });
     return restoreSummary(args.backupName, this.ctx.fqdn, result);
   }
 
@@ -73,8 +75,8 @@ class LocalClusterNode implements ClusterNode {
     return (await this.ctx.yaml()).seeds;
   }
 
-  close(): Promise<void> {
-    return this.ctx.close();
+  async close(): Promise<void> {
+    if (this.owned) await this.ctx.close();
   }
 }
 
@@ -191,11 +193,14 @@ export async function openClusterNodes(
     for (const host of hosts) {
       const overrides = { ...directory.overrides, fqdn: fqdnOf(host) };
       const log = directory.log.child({ node: host });
-      // This node is reached through its own config, as are those given by --node-config.
-      const config =
-        directory.configs.get(host) ?? (host === directory.self.fqdn ? directory.self.configFile : undefined);
-      if (config !== undefined) {
-        nodes.set(host, new LocalClusterNode(host, await NodeContext.load(config, overrides, log)));
+      const { self } = directory;
+      // This node is reached through its own config (already open when its identity is unchanged),
+      // as are those given by --node-config.
+      const config = directory.configs.get(host) ?? (host === self.fqdn ? self.configFile : undefined);
+      if (config === self.configFile && overrides.fqdn === self.fqdn) {
+        nodes.set(host, new LocalClusterNode(host, self, false));
+      } else if (config !== undefined) {
+        nodes.set(host, new LocalClusterNode(host, await NodeContext.load(config, overrides, log), true));
       } else {
         nodes.set(host, new SshClusterNode(host, directory.ssh, overrides, log));
       }

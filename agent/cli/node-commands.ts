@@ -114,23 +114,18 @@ export async function stopCassandra(ctx: NodeContext): Promise<void> {
   await waitForPort(host, yaml.nativePort, false, 5 * 60_000, 'Cassandra did not stop');
 }
 
-export async function startCassandra(ctx: NodeContext, wait = true): Promise<void> {
+export async function startCassandra(ctx: NodeContext): Promise<void> {
   const yaml = await ctx.yaml();
   ctx.log.info('starting Cassandra', { command: ctx.config.cassandra.startCmd });
   await runShell(ctx.config.cassandra.startCmd, 'start_cmd');
-  if (wait)
-    await waitForPort(cqlAddress(yaml), yaml.nativePort, true, 10 * 60_000, 'Cassandra did not start');
+  await waitForPort(cqlAddress(yaml), yaml.nativePort, true, 10 * 60_000, 'Cassandra did not start');
 }
 
 /**
  * restore-node: outside Kubernetes, stops Cassandra (stop_cmd), restores, starts it (start_cmd) and
  * waits for CQL, as Medusa does. In Kubernetes mode the container lifecycle does both.
  */
-export async function runRestoreNode(
-  ctx: NodeContext,
-  args: RestoreArgs,
-  start = true,
-): Promise<RestoreNodeResult> {
+export async function runRestoreNode(ctx: NodeContext, args: RestoreArgs): Promise<RestoreNodeResult> {
   const yaml = await ctx.yaml();
   const manage = args.manageCassandra && !ctx.config.kubernetes.enabled;
   let currentTableIds: Map<string, string> | undefined;
@@ -161,7 +156,7 @@ export async function runRestoreNode(
     logger: ctx.log,
     onProgress: (progress) => ctx.log.info(`progress: ${formatProgress(progress)}`, { ...progress }),
   });
-  if (manage && start) await startCassandra(ctx);
+  if (manage) await startCassandra(ctx);
   return result;
 }
 

@@ -51,9 +51,7 @@ export class LocalObjectStore implements ObjectStore {
       try {
         const source = createReadStream(path, { highWaterMark: 4 * 1024 * 1024 });
         const written = createWriteStream(temporary);
-        await (onProgress
-          ? pipeline(source, byteCounter(onProgress), hashing, written)
-          : pipeline(source, hashing, written));
+        await pipeline(source, byteCounter(onProgress), hashing, written);
         await rename(temporary, target);
       } catch (error) {
         await rm(temporary, { force: true });
@@ -70,7 +68,7 @@ export class LocalObjectStore implements ObjectStore {
     try {
       const source = createReadStream(this.path(key));
       const target = createWriteStream(temporary);
-      await (onProgress ? pipeline(source, byteCounter(onProgress), target) : pipeline(source, target));
+      await pipeline(source, byteCounter(onProgress), target);
       await rename(temporary, path);
     } catch (error) {
       await rm(temporary, { force: true });

@@ -84,13 +84,17 @@ export class Storage {
     return this.attempt(() => this.backend.putBytes(key, bytes));
   }
 
-  /** Streams `size` bytes from a fresh source per attempt; counts against concurrentTransfers. */
-  upload(key: string, open: SourceFactory, size: number): Promise<ObjectInfo> {
+  /**
+   * Streams `size` bytes from a fresh source per attempt; counts against concurrentTransfers.
+   * `onProgress` hears the bytes read so far in the current attempt.
+   */
+  upload(key: string, open: SourceFactory, size: number, onProgress?: TransferProgress): Promise<ObjectInfo> {
     return this.transfers.run(() =>
       this.attempt(async () => {
         const { stream: hashing, md5 } = md5PassThrough();
         const source = this.throttle(open());
-        pipeline(source, hashing).catch(() => undefined); // errors surface on `hashing` (destroyed)
+        // Errors surface on `hashing` (destroyed).
+        pipeline(source, byteCounter(onProgress), hashing).catch(() => undefined);
         const info = await this.backend.putStream(key, hashing, size);
         this.checkStoredHash(info, md5.digest('hex'));
         return info;
@@ -114,11 +118,7 @@ export class Storage {
   /** Uploads a file; `onProgress` hears the bytes read so far (per attempt) while it streams. */
   async uploadFile(key: string, path: string, onProgress?: TransferProgress): Promise<ObjectInfo> {
     const { size } = await stat(path);
-    const open = () => {
-      const file = createReadStream(path, { highWaterMark: 1024 * 1024 });
-      return onProgress ? file.pipe(byteCounter(onProgress)) : file;
-    };
-    return this.upload(key, open, size);
+    return this.upload(key, () => createReadStream(path, { highWaterMark: 1024 * 1024 }), size, onProgress);
   }
 
   /** A throttled stream of the object (or a byte range). Only opening the stream is retried. */
@@ -140,9 +140,7 @@ export class Storage {
         try {
           const body = this.throttle(await this.backend.getStream(key));
           const written = createWriteStream(temporary);
-          await (onProgress
-            ? pipeline(body, byteCounter(onProgress), hashing, written)
-            : pipeline(body, hashing, written));
+          await pipeline(body, byteCounter(onProgress), hashing, written);
           await rename(temporary, path);
         } catch (error) {
           await rm(temporary, { force: true });

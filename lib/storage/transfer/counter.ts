@@ -1,10 +1,11 @@
-import { Transform } from 'node:stream';
+import { PassThrough, Transform } from 'node:stream';
 
 /** Told the bytes of one file moved so far in the current attempt (a retry starts again at 0). */
 export type TransferProgress = (bytesSoFar: number) => void;
 
-/** A pass-through that reports the running byte count of what flows through it. */
-export function byteCounter(onProgress: TransferProgress): Transform {
+/** A pass-through that reports the running byte count of what flows through it (if anyone listens). */
+export function byteCounter(onProgress?: TransferProgress): Transform {
+  if (!onProgress) return new PassThrough();
   let bytes = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
