@@ -1,8 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NodeBackupLock } from './node-lock.js';
 import { formatProgress, ProgressTracker, type Progress } from './progress.js';
 
 describe('ProgressTracker', () => {
@@ -53,24 +49,5 @@ describe('ProgressTracker', () => {
     }
     expect(tracker.snapshot().rate).toBeCloseTo(10, 0);
     expect(new ProgressTracker(0, 0).snapshot()).toMatchObject({ rate: 0, etaMs: 0 });
-  });
-});
-
-describe('NodeBackupLock', () => {
-  it('lets one backup run at a time and takes over a dead holder', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'agent-lock-')), 'medusa_backup_in_progress');
-    const lock = await NodeBackupLock.acquire('b1', path);
-    await expect(NodeBackupLock.acquire('b2', path)).rejects.toThrow(
-      `backup b1 is already running on this node (pid ${process.pid})`,
-    );
-    await lock.release();
-    const again = await NodeBackupLock.acquire('b2', path);
-    await again.release();
-
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(path, JSON.stringify({ pid: 2 ** 22 + 12345, backup: 'crashed' }));
-    const takeover = await NodeBackupLock.acquire('b3', path);
-    expect(await NodeBackupLock.holder(path)).toEqual({ pid: process.pid, backup: 'b3' });
-    await takeover.release();
   });
 });
