@@ -1,6 +1,7 @@
 // What every reconciler gets: API access, clients, events, logging and tunable timings.
 import { kubeTime } from '../lib/medusa-api.js';
 import * as k8s from '@kubernetes/client-node';
+import { retrying } from '../lib/kube-retry.js';
 import type { Logger } from '../lib/log.js';
 import type { Recorder } from './events.js';
 
@@ -38,9 +39,10 @@ export function makeContext(
 ): Context {
   return {
     kc,
-    apps: kc.makeApiClient(k8s.AppsV1Api),
-    core: kc.makeApiClient(k8s.CoreV1Api),
-    custom: kc.makeApiClient(k8s.CustomObjectsApi),
+    // "Try again" answers (429, 5xx, dropped connections) are retried inside each call.
+    apps: retrying(kc.makeApiClient(k8s.AppsV1Api)),
+    core: retrying(kc.makeApiClient(k8s.CoreV1Api)),
+    custom: retrying(kc.makeApiClient(k8s.CustomObjectsApi)),
     events,
     log,
     timings: { ...defaultTimings, ...timings },

@@ -20,27 +20,33 @@ export function createRecorder(kc: KubeConfig, log: Logger, component = 'medusa-
         reason,
         object: `${obj.kind}/${namespace}/${obj.metadata.name}`,
       });
-      await kubeRequest(kc, 'POST', `/api/v1/namespaces/${namespace}/events`, {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name: `${obj.metadata.name}.${randomBytes(6).toString('hex')}`, namespace },
-        involvedObject: {
-          apiVersion: obj.apiVersion,
-          kind: obj.kind,
-          name: obj.metadata.name,
-          namespace,
-          uid: obj.metadata.uid,
-          resourceVersion: obj.metadata.resourceVersion,
+      await kubeRequest(
+        kc,
+        'POST',
+        `/api/v1/namespaces/${namespace}/events`,
+        {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { name: `${obj.metadata.name}.${randomBytes(6).toString('hex')}`, namespace },
+          involvedObject: {
+            apiVersion: obj.apiVersion,
+            kind: obj.kind,
+            name: obj.metadata.name,
+            namespace,
+            uid: obj.metadata.uid,
+            resourceVersion: obj.metadata.resourceVersion,
+          },
+          reason,
+          message: message.slice(0, 1024),
+          type,
+          source: { component },
+          reportingComponent: component,
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
         },
-        reason,
-        message: message.slice(0, 1024),
-        type,
-        source: { component },
-        reportingComponent: component,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      }).catch((error: unknown) => log.warn('could not record event', { reason, error }));
+        { isOurs: () => true /* the name is random: an event of that name is the one we sent */ },
+      ).catch((error: unknown) => log.warn('could not record event', { reason, error }));
     },
   };
 }

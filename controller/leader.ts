@@ -38,18 +38,37 @@ async function tryAcquire(kc: KubeConfig, o: LeaderOptions): Promise<boolean> {
     if (!(error instanceof KubeApiError && error.code === 404)) throw error;
   }
   if (!lease) {
-    await kubeRequest(kc, 'POST', path, {
-      apiVersion: 'coordination.k8s.io/v1',
-      kind: 'Lease',
-      metadata: { name: o.name, namespace: o.namespace },
-      spec: {
-        holderIdentity: o.identity,
-        leaseDurationSeconds: duration,
-        acquireTime: micro(now),
-        renewTime: micro(now),
-        leaseTransitions: 0,
-      },
-    });
+    const acquireTime = micro(now);
+    try {
+      await kubeRequest(
+        kc,
+        'POST',
+        path,
+        {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: o.name, namespace: o.namespace },
+          spec: {
+            holderIdentity: o.identity,
+            leaseDurationSeconds: duration,
+            acquireTime,
+            renewTime: acquireTime,
+            leaseTransitions: 0,
+          },
+        },
+        {
+          // A retried create that finds the lease: ours when our first attempt created it.
+          isOurs: (existing) => {
+            const spec = (existing as Lease).spec;
+            return spec.holderIdentity === o.identity && spec.acquireTime === acquireTime;
+          },
+        },
+      );
+    } catch (error) {
+      // Another replica created it between our read and our create.
+      if (error instanceof KubeApiError && error.code === 409) return false;
+      throw error;
+    }
     return true;
   }
   const renewed = lease.spec.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;

@@ -2,6 +2,7 @@
 // with periodic resync and requeue-after. Reconcilers are idempotent: they look at the whole
 // object each time and take the next step.
 import * as k8s from '@kubernetes/client-node';
+import { backoffMs } from '../lib/kube-retry.js';
 import type { Logger } from '../lib/log.js';
 
 export type Result = { requeueAfterMs?: number } | void;
@@ -72,7 +73,8 @@ export function startLoop<T>(o: LoopOptions<T>): Loop {
   };
 
   const watch = async () => {
-    while (!stopped) {
+    for (let failures = 0; !stopped;) {
+      const opened = Date.now();
       try {
         await new Promise<void>((resolve) => {
           new k8s.Watch(o.kc)
@@ -88,7 +90,9 @@ export function startLoop<T>(o: LoopOptions<T>): Loop {
       } catch {
         // fall through to retry
       }
-      if (!stopped) await new Promise((r) => setTimeout(r, 1000));
+      // A watch that ended at once (429 while a new CRD's storage initializes, 5xx) backs off.
+      failures = Date.now() - opened < 5000 ? failures + 1 : 0;
+      if (!stopped) await new Promise((r) => setTimeout(r, backoffMs(failures, 1000, 30_000)));
     }
   };
 

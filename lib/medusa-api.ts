@@ -1,8 +1,10 @@
 // Low-level access to medusa.k8ssandra.io objects, with exact int64 JSON (tokens). Used by the
-// controller and the plugin; callers add their own error handling.
+// controller, the agent and the plugin; "try again" answers are retried (lib/kube-retry.ts), callers
+// handle the rest.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { group, version } from '../crds/common.js';
 import { customPath, KubeApiError, kubeRequest } from './kube-request.js';
+import { sameIntent } from './kube-retry.js';
 
 export interface MedusaObject {
   apiVersion?: string;
@@ -65,12 +67,19 @@ export async function findObject<T extends MedusaObject>(
   }
 }
 
+/**
+ * Creates the object. A create whose answer was lost is retried; the 409 that follows is success
+ * when the object that exists is the one we sent (same labels, annotations, owners and spec).
+ */
 export const createObject = <T extends MedusaObject>(
   kc: KubeConfig,
   plural: string,
   namespace: string,
   body: T,
-) => kubeRequest<T>(kc, 'POST', medusaPath(plural, namespace), body);
+) =>
+  kubeRequest<T>(kc, 'POST', medusaPath(plural, namespace), body, {
+    isOurs: (existing) => sameIntent(body, existing),
+  });
 
 /** JSON merge patch of metadata or spec. */
 export const patchObject = <T extends MedusaObject>(

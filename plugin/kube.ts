@@ -1,5 +1,6 @@
 // Kubeconfig, context and namespace resolution as kubectl does it, and API errors made helpful.
 import * as k8s from '@kubernetes/client-node';
+import { retrying } from '../lib/kube-retry.js';
 import { MedusaError } from './errors.js';
 
 export interface KubeFlags {
@@ -54,9 +55,10 @@ export function connect(flags: KubeFlags): Kube {
     config,
     namespace,
     listNamespace: flags.allNamespaces ? undefined : namespace,
-    custom: config.makeApiClient(k8s.CustomObjectsApi),
-    core: config.makeApiClient(k8s.CoreV1Api),
-    apps: config.makeApiClient(k8s.AppsV1Api),
+    // "Try again" answers (429, 5xx, dropped connections) are retried inside each call.
+    custom: retrying(config.makeApiClient(k8s.CustomObjectsApi)),
+    core: retrying(config.makeApiClient(k8s.CoreV1Api)),
+    apps: retrying(config.makeApiClient(k8s.AppsV1Api)),
   };
 }
 

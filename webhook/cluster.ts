@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { withKubeRetry } from '../lib/kube-retry.js';
 import { group as medusaGroup, plurals, version as medusaVersion } from '../crds/index.js';
 import { datacenterGroup, datacenterPlural, datacenterVersion } from './names.js';
 
@@ -59,14 +60,24 @@ async function withDeadline<T>(what: string, ms: number, call: () => Promise<T>)
 
 const notFound = (error: unknown): boolean => error instanceof k8s.ApiException && error.code === 404;
 
-/** Reads through the apiserver with the webhook's own credentials. */
+/**
+ * Reads through the apiserver with the webhook's own credentials. An answer that means "try again"
+ * (429 while a CRD's storage initializes, 5xx, a dropped connection) is retried, honouring
+ * Retry-After, for up to timeoutMs per lookup: with the server's decision timeout (8s) that keeps
+ * the answer inside the webhook's timeoutSeconds (10s, webhook/manifests.ts).
+ */
 export function kubeClusterReader(kc: k8s.KubeConfig, timeoutMs = 4000): ClusterReader {
   const api = kc.makeApiClient(k8s.CustomObjectsApi);
+  const retried = <T>(what: string, call: () => Promise<T>) =>
+    withDeadline(what, timeoutMs, () =>
+      // Leave room for the last attempt's answer inside the deadline.
+      withKubeRetry(call, { deadlineMs: timeoutMs * 0.75, baseDelayMs: 100, maxDelayMs: 1000 }),
+    );
   return {
     async get(resource, namespace, name) {
       const what = `get ${resource.plural} ${namespace}/${name}`;
       try {
-        return (await withDeadline(what, timeoutMs, () =>
+        return (await retried(what, () =>
           api.getNamespacedCustomObject({ ...resource, namespace, name }),
         )) as KubeObject;
       } catch (error) {
@@ -77,7 +88,7 @@ export function kubeClusterReader(kc: k8s.KubeConfig, timeoutMs = 4000): Cluster
     async list(resource, namespace) {
       const what = `list ${resource.plural}${namespace ? ` in ${namespace}` : ''}`;
       try {
-        const answer = (await withDeadline(what, timeoutMs, () =>
+        const answer = (await retried(what, () =>
           namespace === undefined
             ? api.listClusterCustomObject({ ...resource })
             : api.listNamespacedCustomObject({ ...resource, namespace }),
@@ -92,7 +103,10 @@ export function kubeClusterReader(kc: k8s.KubeConfig, timeoutMs = 4000): Cluster
 }
 
 function describe(error: unknown): string {
-  if (error instanceof k8s.ApiException) return `HTTP ${error.code}`;
+  if (error instanceof k8s.ApiException) {
+    const tries = /\(after \d+ attempts in \d+ms\)$/.exec(error.message)?.[0];
+    return `HTTP ${error.code}${tries ? ` ${tries}` : ''}`;
+  }
   return error instanceof Error ? error.message : String(error);
 }
 
