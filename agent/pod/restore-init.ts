@@ -1,8 +1,10 @@
 // The `medusa-restore` init container: restores this pod's node from the backup named by the
-// restore the controller configured (k8ssandra's RESTORE_KEY, BACKUP_NAME, RESTORE_MAPPING), and
-// reports on the MedusaRestoreJob (RESTORE_JOB). Without a restore key it does nothing.
+// restore the controller configured (k8ssandra's RESTORE_KEY, BACKUP_NAME, RESTORE_MAPPING, and
+// RESTORE_FILTER: lib/restore-contract.ts), and reports on the MedusaRestoreJob (RESTORE_JOB).
+// Without a restore key it does nothing.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../lib/log.js';
+import { restoreEnv } from '../../lib/restore-contract.js';
 import type { NodeContext } from '../cli/context.js';
 import { restoreFromEnvironment } from '../restore/k8s-restore.js';
 import type { PodIdentity } from './context.js';
@@ -16,16 +18,13 @@ export async function runRestoreInit(
   env: NodeJS.ProcessEnv,
   log: Logger,
 ): Promise<number> {
-  if (!env.RESTORE_KEY || !env.BACKUP_NAME) {
+  if (!env[restoreEnv.key] || !env[restoreEnv.backup]) {
     log.info('no restore configured; Cassandra starts with its own data');
     return 0;
   }
-  const reporter = env.RESTORE_JOB
-    ? createReporter(
-        kc,
-        { kind: 'MedusaRestoreJob', namespace: me.namespace, name: env.RESTORE_JOB, node: me.pod },
-        log,
-      )
+  const job = env[restoreEnv.job];
+  const reporter = job
+    ? createReporter(kc, { kind: 'MedusaRestoreJob', namespace: me.namespace, name: job, node: me.pod }, log)
     : undefined;
   try {
     const outcome = await restoreFromEnvironment(ctx, env, log);

@@ -6,7 +6,9 @@ import { listObjects, type MedusaObject } from '../../lib/medusa-api.js';
 import type { ReportedKind } from '../../lib/node-report.js';
 import type { NodeContext } from '../cli/context.js';
 import type { PodIdentity } from './context.js';
+import { awaitsFilterCheck } from '../../lib/restore-contract.js';
 import { createReporter } from './reporter.js';
+import { restoreFilterCheck } from './restore-check.js';
 import { backupWork, purgeWork, syncWork, verifyWork } from './work.js';
 
 interface Work {
@@ -24,12 +26,16 @@ export async function pendingWork(kc: KubeConfig, me: PodIdentity): Promise<Work
     !o.status?.finishTime &&
     ((o.status?.inProgress as string[] | undefined) ?? []).includes(me.pod) &&
     !terminal(ownEntry(o, me.pod)?.phase);
-  const [jobs, tasks] = await Promise.all([
+  const [jobs, tasks, restores] = await Promise.all([
     listObjects(kc, 'medusabackupjobs', me.namespace),
     listObjects(kc, 'medusatasks', me.namespace),
+    listObjects(kc, 'medusarestorejobs', me.namespace),
   ]);
   return [
     ...jobs.filter(mine).map((object) => ({ kind: 'MedusaBackupJob' as const, object })),
+    ...restores
+      .filter((o) => mine(o) && awaitsFilterCheck(o))
+      .map((object) => ({ kind: 'MedusaRestoreJob' as const, object })),
     ...tasks.filter(mine).map((object) => ({ kind: 'MedusaTask' as const, object })),
   ].sort((a, b) => String(a.object.status?.startTime).localeCompare(String(b.object.status?.startTime)));
 }
@@ -46,7 +52,12 @@ async function perform(
   const reporter = createReporter(kc, { kind, namespace: me.namespace, name, node: me.pod }, log);
   log.info('starting', { kind, name });
   try {
-    const operation = kind === 'MedusaBackupJob' ? 'backup' : String(object.spec?.operation);
+    const operation =
+      kind === 'MedusaBackupJob'
+        ? 'backup'
+        : kind === 'MedusaRestoreJob'
+          ? 'restore filter check'
+          : String(object.spec?.operation);
     const final =
       operation === 'backup'
         ? await backupWork(ctx, object, reporter)
@@ -56,7 +67,9 @@ async function perform(
             ? await verifyWork(ctx, object)
             : operation === 'sync'
               ? await syncWork(ctx, kc, object)
-              : { phase: 'Failed' as const, lastError: `operation ${operation} is not run by the agent` };
+              : operation === 'restore filter check'
+                ? await restoreFilterCheck(ctx, object, me.pod)
+                : { phase: 'Failed' as const, lastError: `operation ${operation} is not run by the agent` };
     await reporter.finish(final);
     log.info('finished', { kind, name, phase: final.phase });
   } catch (error) {

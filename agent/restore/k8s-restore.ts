@@ -1,16 +1,14 @@
 import type { Logger } from '../../lib/log.js';
+import { parseRestoreEnvironment, restoreSource, type RestoreFilter } from '../../lib/restore-contract.js';
+import type { ManifestSection } from '../../lib/storage/repository/manifest.js';
+import { selected, tableNameOf } from '../backup/snapshot-files.js';
 import type { NodeContext } from '../cli/context.js';
-import { restoreNode, type RestoreNodeResult } from './restore-node.js';
+import { restoreNode, sectionsToRestore, type RestoreNodeResult } from './restore-node.js';
 
 // The `medusa-restore` init container (MEDUSA_MODE=RESTORE), as cassandra-medusa's image runs it
 // (k8s/docker-entrypoint.sh + medusa/service/grpc/restore.py): BACKUP_NAME, RESTORE_KEY,
-// RESTORE_MAPPING and POD_NAME from k8ssandra-operator's MedusaRestoreJob.
-
-/** The JSON PrepareRestore writes and the operator passes as RESTORE_MAPPING. */
-export interface RestoreMapping {
-  in_place: boolean;
-  host_map: Record<string, { source: string[]; seed?: boolean }>;
-}
+// RESTORE_MAPPING and POD_NAME from k8ssandra-operator's MedusaRestoreJob, plus our RESTORE_FILTER
+// (lib/restore-contract.ts owns the names and formats).
 
 export interface K8sRestoreOutcome {
   restored: boolean;
@@ -18,24 +16,60 @@ export interface K8sRestoreOutcome {
   result?: RestoreNodeResult;
 }
 
-/** Which backup node this pod restores from, or why it restores nothing. */
-export function restoreSource(
-  env: NodeJS.ProcessEnv,
-  ownFqdn: string,
-): { skip: string } | { fqdn: string; inPlace: boolean } {
-  if (!env.RESTORE_MAPPING) return { fqdn: ownFqdn, inPlace: true };
-  let mapping: RestoreMapping;
-  try {
-    mapping = JSON.parse(env.RESTORE_MAPPING) as RestoreMapping;
-  } catch (error) {
-    throw new Error(`RESTORE_MAPPING is not JSON: ${(error as Error).message}`);
-  }
-  if (mapping.in_place) return { fqdn: ownFqdn, inPlace: true };
-  const pod = env.POD_NAME ?? '';
-  const source = mapping.host_map?.[pod]?.source?.[0];
-  if (!source) return { skip: `POD_NAME ${pod} not found in mapping` };
-  return { fqdn: source, inPlace: false };
+/** The manifest of a finished node backup; throws when the backup has no finished backup of the node. */
+export async function nodeBackupManifest(
+  ctx: NodeContext,
+  backupName: string,
+  fqdn: string,
+): Promise<ManifestSection[]> {
+  const catalog = ctx.catalog();
+  const backup = await catalog.clusterBackup(backupName);
+  const node = backup?.nodes.find((n) => n.fqdn === fqdn && n.finished !== undefined);
+  if (!node) throw new Error(`backup ${backupName} has no finished backup of node ${fqdn}`);
+  return catalog.manifestOf(node);
 }
+
+const describeEntries = (entries: string[]) => entries.map((e) => `"${e}"`).join(', ');
+
+/**
+ * Why a filter cannot be honoured on a node backup (undefined: it can): entries that name no
+ * keyspace or table of the backup (a typo would otherwise restore, or keep, the wrong data),
+ * excludes of keyspaces restored whatever the filter says (as Medusa does), or a selection that
+ * keeps no table at all.
+ */
+export function filterProblem(
+  filter: RestoreFilter,
+  sections: readonly ManifestSection[],
+  backupName: string,
+): string | undefined {
+  const tables = sections.map((s) => ({ keyspace: s.keyspace, table: tableNameOf(s.columnfamily) }));
+  const names = (entry: string) =>
+    tables.some((t) => entry === t.keyspace || entry === `${t.keyspace}.${t.table}`);
+  const entries = [...(filter.include ?? []), ...(filter.exclude ?? [])];
+  const missing = entries.filter((entry) => !names(entry));
+  if (missing.length) {
+    return `the filter names what is not in backup ${backupName}: ${describeEntries(missing)} (keyspaces in it: ${[...new Set(tables.map((t) => t.keyspace))].sort().join(', ')})`;
+  }
+  const restored = sectionsToRestore(sections, filter);
+  const alwaysRestored = (filter.exclude ?? []).filter((entry) =>
+    restored.some((s) => entry === s.keyspace || entry === `${s.keyspace}.${tableNameOf(s.columnfamily)}`),
+  );
+  if (alwaysRestored.length) {
+    return `${describeEntries(alwaysRestored)} cannot be excluded: the system keyspaces are always restored, as Medusa does`;
+  }
+  if (!tables.some((t) => selected(filter, t.keyspace, t.table))) {
+    return `the filter selects no table of backup ${backupName}`;
+  }
+  return undefined;
+}
+
+const filterWords = (filter: RestoreFilter) =>
+  [
+    filter.include ? `only ${filter.include.join(', ')}` : '',
+    filter.exclude ? `without ${filter.exclude.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
 
 /**
  * Runs the init-container restore. Nothing to do without BACKUP_NAME/RESTORE_KEY; a key already in
@@ -46,16 +80,16 @@ export async function restoreFromEnvironment(
   env: NodeJS.ProcessEnv,
   log: Logger,
 ): Promise<K8sRestoreOutcome> {
-  const backupName = env.BACKUP_NAME;
-  const restoreKey = env.RESTORE_KEY;
-  if (!backupName || !restoreKey)
-    return { restored: false, message: 'no BACKUP_NAME or RESTORE_KEY: nothing to restore' };
-  const source = restoreSource(env, ctx.fqdn);
+  const request = parseRestoreEnvironment(env);
+  if (!request) return { restored: false, message: 'no BACKUP_NAME or RESTORE_KEY: nothing to restore' };
+  const { backup: backupName, key: restoreKey, filter } = request;
+  const source = restoreSource(request.mapping, env.POD_NAME ?? '', ctx.fqdn);
   if ('skip' in source) return { restored: false, message: source.skip };
-  const backup = await ctx.catalog().clusterBackup(backupName);
-  if (!backup?.nodes.some((node) => node.fqdn === source.fqdn && node.finished !== undefined)) {
-    throw new Error(`backup ${backupName} has no finished backup of node ${source.fqdn}`);
-  }
+  const sections = await nodeBackupManifest(ctx, backupName, source.fqdn);
+  // The controller had the sidecars check this before stopping the datacenter; checked again here
+  // because nothing must be touched on a filter that does not fit.
+  const problem = filter ? filterProblem(filter, sections, backupName) : undefined;
+  if (problem) throw new Error(problem);
   const yaml = await ctx.yaml();
   const result = await restoreNode({
     backupName,
@@ -67,7 +101,10 @@ export async function restoreFromEnvironment(
     cassandraYamlPath: ctx.config.cassandra.configFile,
     inPlace: source.inPlace,
     keepAuth: !source.inPlace,
+    ...(filter ? { filter } : {}),
     stagingRoot: env.MEDUSA_TMP_DIR,
+    // Every object is checked against its recorded checksum; strict checks refuse unverifiable ones.
+    requireChecksums: ctx.config.checks.enableMd5Checks,
     multipartChunksize: ctx.config.storage.multipartChunksize,
     concurrency: ctx.config.storage.concurrentTransfers,
     restoreKey,
@@ -77,7 +114,7 @@ export async function restoreFromEnvironment(
     restored: !result.skipped,
     message: result.skipped
       ? (result.reason ?? 'skipped')
-      : `restored ${backupName} from ${source.fqdn} (${source.inPlace ? 'in place' : 'remote'})`,
+      : `restored ${backupName} from ${source.fqdn} (${source.inPlace ? 'in place' : 'remote'}${filter ? `; ${filterWords(filter)}, and the system keyspaces` : ''})`,
     result,
   };
 }

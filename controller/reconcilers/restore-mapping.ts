@@ -1,6 +1,7 @@
 // Which backed-up node each target pod restores: by explicit hostMapping, else pairing nodes and
 // pods in rack order (pods by ordinal, nodes by first token), as k8ssandra-operator does.
 import { tokenText } from '../../lib/json64.js';
+import type { RestoreMapping } from '../../lib/restore-contract.js';
 
 export interface BackupNodeInfo {
   host?: string;
@@ -12,11 +13,6 @@ export interface BackupNodeInfo {
 export interface TargetPod {
   name: string;
   rack: string;
-}
-
-export interface RestoreMapping {
-  in_place: boolean;
-  host_map: Record<string, { source: string[]; seed: boolean }>;
 }
 
 const firstToken = (n: BackupNodeInfo) => (n.tokens?.length ? BigInt(tokenText(n.tokens[0]!)) : 0n);

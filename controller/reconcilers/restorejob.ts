@@ -8,18 +8,19 @@ import { kubeRequest } from '../../lib/kube-request.js';
 import { findObject, kubeTime, patchStatus, type MedusaObject } from '../../lib/medusa-api.js';
 import { endConditions, setCondition, type Condition, type Context } from '../context.js';
 import type { Result } from '../loop.js';
+import {
+  awaitsFilterCheck,
+  parseRestoreMapping,
+  restoreEnvironment,
+  restoreEnvNames,
+  restoreFilterOf,
+  restoreInitContainer,
+  type RestoreConfiguration,
+} from '../../lib/restore-contract.js';
 import { applyWatchdog, type NodeReport } from './backupjob.js';
 import { computeMapping, type BackupNodeInfo } from './restore-mapping.js';
 
 const plural = 'medusarestorejobs';
-export const restoreContainer = 'medusa-restore';
-/** Env the restore init container reads; set on the pod template for the restore, removed after a failure. */
-export const restoreEnv = {
-  key: 'RESTORE_KEY',
-  backup: 'BACKUP_NAME',
-  mapping: 'RESTORE_MAPPING',
-  job: 'RESTORE_JOB',
-} as const;
 /** Replica count of a plain StatefulSet before the restore stopped it. */
 export const replicasAnnotation = 'medusa.k8ssandra.io/replicas-before-restore';
 
@@ -41,7 +42,7 @@ export async function reconcileRestoreJob(ctx: Context, namespace: string, name:
         ? `backup ${backupName} is ${String(backup.status?.status ?? 'not finished')}: only a complete backup can be restored`
         : !dc
           ? `datacenter ${dcName} not found in namespace ${namespace}`
-          : undefined;
+          : filterProblem(job);
     if (problem) return fail(ctx, job, problem, undefined);
     await update({
       restoreKey: randomUUID(),
@@ -84,16 +85,18 @@ export async function reconcileRestoreJob(ctx: Context, namespace: string, name:
   }
 
   if (!status.datacenterStopped) {
+    if (awaitsFilterCheck(job)) {
+      // Every pod's sidecar checks the filter against its node's backup; nothing stops before all agree.
+      const check = filterCheck(ctx, job, now);
+      if (check === 'waiting') return { requeueAfterMs: ctx.timings.pollMs };
+      if (check !== 'passed') return fail(ctx, job, check.message, undefined, check.reports);
+    }
     await stopDatacenter(ctx, dc);
     const running = await podsOf(ctx, dc);
     if (running.length > 0) return { requeueAfterMs: ctx.timings.pollMs };
-    await configureRestore(ctx, dc, {
-      key: String(status.restoreKey),
-      backup: backupName,
-      mapping: JSON.stringify(status.restoreMapping),
-      job: name,
-    });
-    await update({ datacenterStopped: kubeTime(now) });
+    await configureRestore(ctx, dc, restoreConfiguration(job));
+    // The sidecars' filter checks are not the restore's progress: the init containers report afresh.
+    await update({ datacenterStopped: kubeTime(now), progress: [] });
     await ctx.events.event(
       job,
       'Normal',
@@ -151,6 +154,66 @@ export async function reconcileRestoreJob(ctx: Context, namespace: string, name:
     return;
   }
   return { requeueAfterMs: ctx.timings.pollMs };
+}
+
+/** Why the job's filter cannot be used (invalid entries), or undefined. */
+function filterProblem(job: MedusaObject): string | undefined {
+  try {
+    restoreFilterOf(job.spec);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** The restore the init containers get, from the job and what the controller recorded in its status. */
+export function restoreConfiguration(job: MedusaObject): RestoreConfiguration {
+  const filter = restoreFilterOf(job.spec);
+  return {
+    key: String(job.status?.restoreKey),
+    backup: String(job.spec?.backup ?? ''),
+    job: job.metadata.name,
+    mapping: parseRestoreMapping(job.status?.restoreMapping, 'status.restoreMapping'),
+    ...(filter ? { filter } : {}),
+  };
+}
+
+/**
+ * The sidecars' filter checks: waiting, passed, or refused with the reasons (same reason on several
+ * nodes said once) when a node found the filter naming what its backup does not hold, or never
+ * answered.
+ */
+export function filterCheck(
+  ctx: Pick<Context, 'timings'>,
+  job: MedusaObject,
+  now: Date,
+): 'waiting' | 'passed' | { message: string; reports: NodeReport[] } {
+  const pods = (job.status?.inProgress as string[] | undefined) ?? [];
+  const progress = (job.status?.progress as NodeReport[] | undefined) ?? [];
+  const reports = applyWatchdog(
+    pods,
+    progress,
+    new Date(String(job.status?.startTime)),
+    now,
+    ctx.timings,
+  ).map((r) =>
+    r.phase === 'Failed' && !progress.some((p) => p.node === r.node)
+      ? { ...r, lastError: `the medusa sidecar of ${r.node} never checked the filter: is the pod running?` }
+      : r,
+  );
+  const failed = reports.filter((r) => r.phase === 'Failed');
+  if (failed.length === 0) return reports.every((r) => r.phase === 'Succeeded') ? 'passed' : 'waiting';
+  const byReason = new Map<string, string[]>();
+  for (const r of failed) {
+    const reason = r.lastError ?? 'failed';
+    byReason.set(reason, [...(byReason.get(reason) ?? []), r.node]);
+  }
+  const reasons = [...byReason].map(([reason, nodes]) => `${reason} (${nodes.join(', ')})`);
+  const dc = String(job.spec?.cassandraDatacenter ?? '');
+  return {
+    message: `refused before stopping ${dc}: ${reasons.join('; ')}`,
+    reports,
+  };
 }
 
 function cond(
@@ -296,20 +359,9 @@ const patchCassDc = (ctx: Context, dc: Datacenter, patch: Record<string, unknown
 async function configureRestore(
   ctx: Context,
   dc: Datacenter,
-  restore: { key: string; backup: string; mapping: string; job: string } | undefined,
+  restore: RestoreConfiguration | undefined,
 ): Promise<void> {
-  const ours = new Set<string>(Object.values(restoreEnv));
-  const withEnv = (env: k8s.V1EnvVar[] | undefined): k8s.V1EnvVar[] => [
-    ...(env ?? []).filter((e) => !ours.has(e.name)),
-    ...(restore
-      ? [
-          { name: restoreEnv.key, value: restore.key },
-          { name: restoreEnv.backup, value: restore.backup },
-          { name: restoreEnv.mapping, value: restore.mapping },
-          { name: restoreEnv.job, value: restore.job },
-        ]
-      : []),
-  ];
+  const withEnv = (env: k8s.V1EnvVar[] | undefined) => restoreContainerEnv(env, restore);
   if (dc.kind === 'CassandraDatacenter') {
     const cassdc = (await kubeRequest(
       ctx.kc,
@@ -319,15 +371,15 @@ async function configureRestore(
       spec?: { podTemplateSpec?: { spec?: { initContainers?: k8s.V1Container[] } } };
     };
     const inits = cassdc.spec?.podTemplateSpec?.spec?.initContainers ?? [];
-    const others = inits.filter((c) => c.name !== restoreContainer);
-    const current = inits.find((c) => c.name === restoreContainer);
+    const others = inits.filter((c) => c.name !== restoreInitContainer);
+    const current = inits.find((c) => c.name === restoreInitContainer);
     await patchCassDc(ctx, dc, {
       spec: {
         podTemplateSpec: {
           spec: {
             initContainers: [
               ...others,
-              { ...(current ?? { name: restoreContainer }), env: withEnv(current?.env) },
+              { ...(current ?? { name: restoreInitContainer }), env: withEnv(current?.env) },
             ],
           },
         },
@@ -341,14 +393,14 @@ async function configureRestore(
       namespace: dc.namespace,
     });
     const inits = fresh.spec?.template.spec?.initContainers ?? [];
-    const index = inits.findIndex((c) => c.name === restoreContainer);
+    const index = inits.findIndex((c) => c.name === restoreInitContainer);
     if (index < 0) continue; // not injected: nothing can restore here (validated by the webhook)
     await kubeRequest(
       ctx.kc,
       'PATCH',
       `/apis/apps/v1/namespaces/${dc.namespace}/statefulsets/${fresh.metadata?.name}`,
       [
-        { op: 'test', path: `/spec/template/spec/initContainers/${index}/name`, value: restoreContainer },
+        { op: 'test', path: `/spec/template/spec/initContainers/${index}/name`, value: restoreInitContainer },
         {
           op: 'replace',
           path: `/spec/template/spec/initContainers/${index}/env`,
@@ -358,4 +410,15 @@ async function configureRestore(
       { patchType: 'json' },
     );
   }
+}
+
+/** The init container's env with the restore set (or, with undefined, every restore variable removed). */
+export function restoreContainerEnv(
+  env: k8s.V1EnvVar[] | undefined,
+  restore: RestoreConfiguration | undefined,
+): k8s.V1EnvVar[] {
+  return [
+    ...(env ?? []).filter((e) => !restoreEnvNames.includes(e.name)),
+    ...(restore ? restoreEnvironment(restore) : []),
+  ];
 }

@@ -513,6 +513,7 @@ controller  get,list          cassandradatacenters.cassandra.datastax.com       
 controller  get,list          statefulsets.apps                                              elsewhere  yes      webhook: binding, bucket-and-prefix check
 agent       list              medusabackupjobs.medusa.k8ssandra.io                           release    yes      the sidecar finds its work
 agent       list              medusatasks.medusa.k8ssandra.io                                release    yes      the sidecar finds its work
+agent       list              medusarestorejobs.medusa.k8ssandra.io                          release    yes      the sidecar checks a restore's filter
 agent       patch             medusabackupjobs.medusa.k8ssandra.io[status]                   release    yes      reportNodeProgress
 agent       patch             medusatasks.medusa.k8ssandra.io[status]                        release    yes      reportNodeProgress
 agent       patch             medusarestorejobs.medusa.k8ssandra.io[status]                  release    yes      reportNodeProgress (medusa-restore)

@@ -13,13 +13,13 @@ import {
   managementApiCertsPath,
   medusaSecretsPath,
 } from '../medusa-ini.js';
+import { restoreInitContainer } from '../../lib/restore-contract.js';
 import type { InjectionPlan } from './plan.js';
 
 // The medusa sidecar, the medusa-restore init container and the pod volumes they use
 // (k8ssandra-medusa-api.md §4.1-4.4), built from an InjectionPlan.
 
 export const sidecarName = 'medusa';
-export const restoreName = 'medusa-restore';
 export const agentCommand = 'medusa-agent';
 export const dataPath = '/var/lib/cassandra';
 export const cassandraConfigPath = '/etc/cassandra';
@@ -182,7 +182,7 @@ function probe(plan: InjectionPlan, custom: V1Probe | undefined): V1Probe {
 
 function base(plan: InjectionPlan, pod: PodMounts, mode: 'GRPC' | 'RESTORE'): V1Container {
   return {
-    name: mode === 'GRPC' ? sidecarName : restoreName,
+    name: mode === 'GRPC' ? sidecarName : restoreInitContainer,
     image: plan.image,
     imagePullPolicy: plan.pullPolicy,
     command: [agentCommand],

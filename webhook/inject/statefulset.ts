@@ -5,11 +5,11 @@ import {
   managedEnv,
   medusaVolumes,
   restoreContainer,
-  restoreName,
   sidecarContainer,
   sidecarName,
   type PodMounts,
 } from './containers.js';
+import { restoreInitContainer } from '../../lib/restore-contract.js';
 import type { InjectionPlan } from './plan.js';
 
 /** Annotations stamped on the pod template, so `kubectl get -o yaml` shows what was injected. */
@@ -27,7 +27,7 @@ export class InjectionError extends Error {
   }
 }
 
-const medusaContainers = new Set([sidecarName, restoreName]);
+const medusaContainers = new Set([sidecarName, restoreInitContainer]);
 
 /** The container running Cassandra: the one named `cassandra`, else the first other one. */
 export function cassandraContainer(pod: V1PodSpec): V1Container | undefined {
@@ -83,7 +83,7 @@ function upsertVolumes(current: V1Volume[] | undefined, wanted: V1Volume[]): V1V
 
 /** After cass-operator's configuration init containers (server-config-init*), else last. */
 function insertRestore(initContainers: V1Container[], restore: V1Container): V1Container[] {
-  const at = initContainers.findIndex((c) => c.name === restoreName);
+  const at = initContainers.findIndex((c) => c.name === restoreInitContainer);
   if (at !== -1) {
     const result = [...initContainers];
     result[at] = withKeptEnv(restore, initContainers[at]);
@@ -108,8 +108,8 @@ function upsertSidecar(containers: V1Container[], sidecar: V1Container): V1Conta
 /**
  * The StatefulSet with the medusa sidecar, the medusa-restore init container and their volumes.
  * Pure and idempotent: injecting an already injected StatefulSet changes nothing.
- * Env vars on existing medusa/medusa-restore containers that we do not manage (proxies,
- * BACKUP_NAME/RESTORE_KEY/RESTORE_MAPPING set for a restore) are kept.
+ * Env vars on existing medusa/medusa-restore containers that we do not manage (proxies, the
+ * restore env the controller sets: lib/restore-contract.ts restoreEnv) are kept.
  */
 export function injectMedusa(sts: V1StatefulSet, plan: InjectionPlan): V1StatefulSet {
   const result = structuredClone(sts);

@@ -88,4 +88,25 @@ describe('validateRestoreJob', () => {
       'spec.hostMapping[0].target: "demo-dc2-r2-sts-1" is not a pod of dc2 (demo-dc2-r1-sts-0, demo-dc2-r1-sts-1, demo-dc2-r2-sts-0, demo-dc2-r3-sts-0)',
     ]);
   });
+
+  it('validates the filter entries, each at its field path', async () => {
+    const spec = { backup: 'good', cassandraDatacenter: 'dc2' };
+    expect(
+      await check({ ...spec, filter: { include: ['app', 'audit.*'], exclude: ['app.sessions'] } }),
+    ).toEqual([]);
+    expect(await check({ ...spec, filter: { include: ['app', 'bad name', 'ks.t.x'] } })).toEqual([
+      'spec.filter.include[1]: must be "keyspace", "keyspace.table" or "keyspace.*"',
+      'spec.filter.include[2]: must be "keyspace", "keyspace.table" or "keyspace.*"',
+    ]);
+    expect(await check({ ...spec, filter: { include: ['app'], exclude: ['app'] } })).toEqual([
+      'spec.filter.exclude: an entry cannot be both included and excluded',
+    ]);
+    expect(await check({ ...spec, filter: { include: ['app.users', 'app.*'], exclude: ['app'] } })).toEqual([
+      'spec.filter.include[0]: "app.users" is excluded by exclude[0] ("app"): it would restore nothing',
+      'spec.filter.include[1]: "app.*" is excluded by exclude[0] ("app"): it would restore nothing',
+    ]);
+    expect(await check({ ...spec, filter: { exclude: ['audit', 'audit.*'] } })).toEqual([
+      'spec.filter.exclude[1]: "audit" repeats exclude[0]',
+    ]);
+  });
 });

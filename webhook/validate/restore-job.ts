@@ -1,9 +1,12 @@
 import { validateMedusaBackup, validateMedusaRestoreJob, type MedusaBackupStatus } from '../../crds/index.js';
+import { validateRestoreFilter } from '../../lib/restore-contract.js';
 import { resources } from '../cluster.js';
 import { requireBoundDatacenter, type Datacenter } from './datacenter.js';
 import { fromSchema, type Findings, type ValidationContext } from './result.js';
 
-// MedusaRestoreJob on creation: the backup exists, is complete and fits the datacenter.
+// MedusaRestoreJob on creation: the filter can be honoured, the backup exists, is complete and fits
+// the datacenter. Whether the filter names what the backup holds is checked by the agents against
+// the backup itself, before the datacenter stops (docs/controller.md).
 
 function checkBackupComplete(name: string, status: MedusaBackupStatus | undefined, out: Findings): boolean {
   const field = 'spec.backup';
@@ -119,6 +122,12 @@ export async function validateRestoreJob(
       message: 'is required',
       reason: 'FieldValueRequired',
     });
+  for (const problem of validateRestoreFilter(spec.filter).problems) {
+    out.causes.push({
+      field: `spec.filter${problem.path ? `.${problem.path}` : ''}`,
+      message: problem.message,
+    });
+  }
   if (out.causes.length > 0) return;
   const [backup, dc] = await Promise.all([
     ctx.reader.get(resources.backup, ctx.namespace, spec.backup),
