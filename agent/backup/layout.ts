@@ -1,5 +1,3 @@
-import { INDEX_WORDS } from '../../lib/storage/repository/names.js';
-
 // Object keys of cassandra-medusa's bucket layout (medusa-storage-format.md §1.2). `prefix` is
 // [storage] prefix (no slash), `fqdn` the node identity, `backup` the backup name.
 
@@ -47,19 +45,5 @@ export class MedusaLayout {
   }
 }
 
-/** Refuses backup names that Medusa's index cannot hold or would misread. */
-export function validateBackupName(name: string): void {
-  if (!/^[A-Za-z0-9._-]+$/.test(name)) {
-    throw new Error(`backup name '${name}' may only contain letters, digits, '.', '_' and '-'`);
-  }
-  const word = INDEX_WORDS.find((w) => name.toLowerCase().includes(w));
-  if (word) throw new Error(`backup name '${name}' contains '${word}', which Medusa's index reader misreads`);
-}
-
-/** Refuses node names (fqdn) that break Medusa's key parsing. */
-export function validateFqdn(fqdn: string): void {
-  if (fqdn === '' || fqdn.includes('/'))
-    throw new Error(`node name '${fqdn}' must be non-empty and contain no '/'`);
-  const bad = ['.json', '.cql', '.txt', '.timestamp'].find((s) => fqdn.includes(s));
-  if (bad) throw new Error(`node name '${fqdn}' contains '${bad}', which Medusa's index reader strips`);
-}
+// The agent refuses exactly what the webhook refuses: the rules have one owner.
+export { validateBackupName, validateFqdn } from '../../lib/storage/repository/names.js';

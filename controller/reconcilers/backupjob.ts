@@ -9,6 +9,7 @@ import {
   type MedusaObject,
   kubeTime,
 } from '../../lib/medusa-api.js';
+import { kubernetesBackupNameProblem } from '../../lib/storage/repository/names.js';
 import { humanizeBytes } from '../../lib/units.js';
 import type { NodeProgressReport } from '../../lib/node-report.js';
 import { endConditions, setCondition, type Condition, type Context } from '../context.js';
@@ -83,6 +84,12 @@ export async function reconcileBackupJob(ctx: Context, namespace: string, name: 
   }
   const dcName = String(job.spec?.cassandraDatacenter ?? '');
   if (!status.startTime) {
+    // Admission refuses such names; a job created while the webhook was away fails here, clearly.
+    const nameProblem = kubernetesBackupNameProblem(name);
+    if (nameProblem) {
+      await finish(ctx, job, now, [], `metadata.name: ${nameProblem}`, 'InvalidName');
+      return;
+    }
     const dc = await findDatacenter(ctx, namespace, dcName);
     const pods = dc ? expectedPods(dc) : [];
     if (!dc || pods.length === 0) {
@@ -165,12 +172,13 @@ async function finish(
   now: Date,
   reports: NodeReport[],
   error?: string,
+  errorReason = 'DatacenterUnavailable',
 ): Promise<void> {
   const { namespace = '', name } = job.metadata;
   const failed = reports.filter((r) => r.phase !== 'Succeeded').map((r) => r.node);
   const finished = reports.filter((r) => r.phase === 'Succeeded').map((r) => r.node);
   const ok = !error && failed.length === 0 && finished.length > 0;
-  const reason = error ? 'DatacenterUnavailable' : ok ? 'BackupSucceeded' : 'BackupFailed';
+  const reason = error ? errorReason : ok ? 'BackupSucceeded' : 'BackupFailed';
   const message =
     error ??
     (ok

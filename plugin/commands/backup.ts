@@ -1,8 +1,9 @@
 // kubectl medusa backup <datacenter>: creates a MedusaBackupJob, optionally waits for it.
 import { configurationAnnotation } from '../../crds/binding.js';
 import { findDatacenter } from '../../lib/datacenter.js';
+import { kubernetesBackupNameProblem } from '../../lib/storage/repository/names.js';
 import type { BackupArgs } from '../args.js';
-import { MedusaError } from '../errors.js';
+import { exitCodes, MedusaError } from '../errors.js';
 import { colorStatus, type Io } from '../io.js';
 import { explainApiError } from '../kube.js';
 import { getResource, type MedusaResource } from '../resources.js';
@@ -31,6 +32,14 @@ export function observeJob(job: MedusaResource): Observation {
 export async function createBackup(args: BackupArgs, io: Io): Promise<number> {
   const kube = kubeFrom(args);
   const name = args.name ?? timestampedName(args.datacenter);
+  // The job's name becomes the backup's name: refuse here what the webhook and the agent refuse.
+  const problem = kubernetesBackupNameProblem(name);
+  if (problem) {
+    throw new MedusaError('MDS-BACKUP-E003', problem, {
+      hint: args.name ? 'choose another --name' : 'pass a valid name with --name',
+      exitCode: exitCodes.usage,
+    });
+  }
   const job = manifest('MedusaBackupJob', name, kube.namespace, {
     cassandraDatacenter: args.datacenter,
     backupType: args.type ?? 'differential',

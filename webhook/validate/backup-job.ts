@@ -1,9 +1,29 @@
 import { validateMedusaBackupJob } from '../../crds/index.js';
+import { kubernetesBackupNameProblem, prefixCollision } from '../../lib/storage/repository/names.js';
 import { resources } from '../cluster.js';
 import { requireBoundDatacenter } from './datacenter.js';
 import { fromSchema, type Findings, type ValidationContext } from './result.js';
 
-/** MedusaBackupJob on creation: a bound datacenter, and no other job still running on it. */
+/**
+ * The job's name becomes the backup's name in storage: refuse what the agent would refuse, and a
+ * name that shares a prefix with another backup or job of the namespace (Medusa's purge of one
+ * would delete the other).
+ */
+async function checkBackupName(name: string, ctx: ValidationContext, out: Findings): Promise<void> {
+  const problem = kubernetesBackupNameProblem(name);
+  if (problem)
+    return void out.causes.push({ field: 'metadata.name', message: problem, reason: 'FieldValueInvalid' });
+  const [backups, jobs] = await Promise.all([
+    ctx.reader.list(resources.backup, ctx.namespace),
+    ctx.reader.list(resources.backupJob, ctx.namespace),
+  ]);
+  const existing = [...backups, ...jobs].map((o) => o.metadata?.name ?? '').filter(Boolean);
+  const collision = prefixCollision(name, existing);
+  if (collision)
+    out.causes.push({ field: 'metadata.name', message: collision, reason: 'FieldValueForbidden' });
+}
+
+/** MedusaBackupJob on creation: a valid backup name, a bound datacenter, and no other job running on it. */
 export async function validateBackupJob(
   object: unknown,
   ctx: ValidationContext,
@@ -14,10 +34,12 @@ export async function validateBackupJob(
   const spec = checked.value.spec;
   if (!spec)
     return void out.causes.push({ field: 'spec', message: 'is required', reason: 'FieldValueRequired' });
+  const name = checked.value.metadata.name;
+  // Validating admission sees the final name (generateName is resolved before it runs).
+  if (name !== undefined) await checkBackupName(name, ctx, out);
   const field = 'spec.cassandraDatacenter';
   const dc = await requireBoundDatacenter(field, spec.cassandraDatacenter, ctx, out.causes);
   if (!dc) return;
-  const name = checked.value.metadata.name;
   const jobs = await ctx.reader.list(resources.backupJob, ctx.namespace);
   const running = jobs.find(
     (j) =>

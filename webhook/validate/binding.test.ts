@@ -79,8 +79,8 @@ describe('validateBinding', () => {
   it('reports every problem of a prefix at once', async () => {
     const causes = await check('a', dc('a', 'dc3', 'other', bind('shared', '/')));
     expect(causes.map((c) => c.message)).toEqual([
-      'must be more than one character',
-      'must not contain "/" (it is a single top-level folder)',
+      'prefix "/" is one character; Medusa ignores such prefixes for its index',
+      `prefix "/" may only contain letters, digits, '.', '_' and '-', starting with a letter or digit (it is one top-level folder)`,
     ]);
   });
 

@@ -1,9 +1,23 @@
 import { validateMedusaBackupSchedule } from '../../crds/index.js';
-import { checkCronSchedule } from '../cron.js';
+import { MAX_NAME_LENGTH, scheduleNameProblem } from '../../lib/storage/repository/names.js';
+import { parseSchedule, ScheduleError } from '../../lib/schedule.js';
 import { findDatacenter } from './datacenter.js';
 import { fromSchema, type Findings, type ValidationContext } from './result.js';
 
-/** MedusaBackupSchedule: the cron must parse; its next run is shown as a warning. */
+/**
+ * The schedule's name: its jobs are named `<schedule>-<unix seconds>` and labelled with it, so a
+ * backup schedule's children must be valid backup names and every schedule name a label value.
+ */
+function checkScheduleName(name: string, purge: boolean, out: Findings): void {
+  const problem = purge
+    ? name.length > MAX_NAME_LENGTH
+      ? `is ${name.length} characters long; at most ${MAX_NAME_LENGTH} are allowed (it labels the tasks it creates)`
+      : undefined
+    : scheduleNameProblem(name);
+  if (problem) out.causes.push({ field: 'metadata.name', message: problem });
+}
+
+/** MedusaBackupSchedule: the cron must parse as the controller parses it; its next run is a warning. */
 export async function validateSchedule(
   object: unknown,
   ctx: ValidationContext,
@@ -14,17 +28,22 @@ export async function validateSchedule(
   const spec = checked.value.spec;
   if (!spec)
     return void out.causes.push({ field: 'spec', message: 'is required', reason: 'FieldValueRequired' });
-  const cron = checkCronSchedule(spec.cronSchedule, spec.timeZone, ctx.now);
-  if (!cron.ok) {
-    const field =
-      cron.message.startsWith('unknown time zone') && spec.timeZone ? 'spec.timeZone' : 'spec.cronSchedule';
-    out.causes.push({ field, message: cron.message });
+  const name = checked.value.metadata.name;
+  if (name !== undefined) checkScheduleName(name, spec.operationType === 'purge', out);
+  let next: Date;
+  let zone: string;
+  try {
+    const schedule = parseSchedule(spec.cronSchedule, spec.timeZone);
+    next = schedule.next(ctx.now);
+    zone = schedule.timeZone;
+  } catch (error) {
+    if (!(error instanceof ScheduleError)) throw error;
+    out.causes.push({ field: `spec.${error.field}`, message: error.message });
     return;
   }
+  if (out.causes.length > 0) return;
   const when = spec.disabled ? 'would run next (disabled)' : 'runs next';
-  out.warnings.push(
-    `schedule "${cron.expression}" ${when} at ${cron.next.toISOString()} (time zone ${cron.timeZone})`,
-  );
+  out.warnings.push(`schedule "${spec.cronSchedule}" ${when} at ${next.toISOString()} (time zone ${zone})`);
   // A schedule may be applied before its datacenter (GitOps): warn, do not refuse.
   const dc = await findDatacenter(spec.backupSpec.cassandraDatacenter, ctx);
   if (!dc) {

@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { assertNoPrefixCollision, validateBackupName, validateFqdn, validatePrefix } from './names.js';
+import {
+  InvalidNameError,
+  MAX_NAME_LENGTH,
+  assertNoPrefixCollision,
+  kubernetesBackupNameProblem,
+  prefixProblem,
+  scheduleNameProblem,
+  validateBackupName,
+  validateFqdn,
+  validatePrefix,
+} from './names.js';
 
 describe('backup names', () => {
   it('accepts ordinary names', () => {
-    for (const name of ['202611221050', 'nightly-2026-11-22', 'weekly_1', 'b.1:x']) {
+    for (const name of ['202611221050', 'nightly-2026-11-22', 'weekly_1', 'b.1', 'A1']) {
       expect(validateBackupName(name)).toBe(name);
     }
   });
@@ -23,8 +33,10 @@ describe('backup names', () => {
       'restarted',
       'unfinished',
       '-x',
+      'tab\tname',
+      'line\nbreak',
     ]) {
-      expect(() => validateBackupName(name), name).toThrow();
+      expect(() => validateBackupName(name), name).toThrow(InvalidNameError);
     }
   });
 
@@ -32,6 +44,57 @@ describe('backup names', () => {
     expect(() => assertNoPrefixCollision('b1', ['b10'])).toThrow(/share a prefix/);
     expect(() => assertNoPrefixCollision('b10', ['b1'])).toThrow(/share a prefix/);
     expect(() => assertNoPrefixCollision('b1', ['b2', 'b1'])).not.toThrow();
+  });
+
+  it('keeps its message on one line whatever the name holds', () => {
+    expect(() => validateBackupName('a\nb')).toThrow(/^[^\n]+$/);
+  });
+});
+
+// Each case below was admitted by one of the three former rule sets and refused by another.
+describe('former disagreements between the webhook, the storage layer and the agent', () => {
+  it("'@' (the storage layer allowed it, the agent refused it): refused everywhere", () => {
+    expect(() => validateBackupName('nightly@1')).toThrow(/may only contain letters, digits/);
+    expect(kubernetesBackupNameProblem('nightly@1')).toMatch(/may only contain letters, digits/);
+    expect(prefixProblem('team@1')).toMatch(/may only contain letters, digits/);
+  });
+
+  it('spaces (the webhook allowed them inside a prefix): refused everywhere', () => {
+    expect(prefixProblem('my prefix')).toMatch(/whitespace/);
+    expect(() => validatePrefix('my prefix')).toThrow(/whitespace/);
+    expect(() => validateBackupName('my backup')).toThrow(/whitespace/);
+  });
+
+  it(`length (200, 255 or none before): at most ${MAX_NAME_LENGTH} everywhere`, () => {
+    const longest = 'a'.repeat(MAX_NAME_LENGTH);
+    expect(validateBackupName(longest)).toBe(longest);
+    expect(kubernetesBackupNameProblem(longest)).toBeUndefined();
+    expect(() => validateBackupName(`${longest}a`)).toThrow(`at most ${MAX_NAME_LENGTH}`);
+    expect(prefixProblem(`${longest}a`)).toMatch(`at most ${MAX_NAME_LENGTH}`);
+    // medusa-<name> stays a valid snapshot directory name, and the name a label value.
+    expect(`medusa-${longest}`.length).toBeLessThanOrEqual(255);
+  });
+
+  it('schema-nightly (the webhook admitted the job, the agent refused the name): refused', () => {
+    expect(kubernetesBackupNameProblem('schema-nightly')).toMatch(/contains 'schema'/);
+    expect(() => validateBackupName('schema-nightly')).toThrow(/contains 'schema'/);
+  });
+
+  it('index words in a prefix (the webhook admitted them): refused', () => {
+    expect(prefixProblem('schemas')).toMatch(/contains 'schema'/);
+  });
+
+  it('Kubernetes object names must also be RFC 1123 subdomains', () => {
+    expect(validateBackupName('Nightly_1')).toBe('Nightly_1');
+    expect(kubernetesBackupNameProblem('Nightly_1')).toMatch(/Kubernetes object name/);
+    expect(kubernetesBackupNameProblem('nightly-1.')).toMatch(/Kubernetes object name/);
+  });
+
+  it("a schedule's name must leave room for -<unix seconds> and give valid backup names", () => {
+    expect(scheduleNameProblem('nightly')).toBeUndefined();
+    expect(scheduleNameProblem('a'.repeat(MAX_NAME_LENGTH - 11))).toBeUndefined();
+    expect(scheduleNameProblem('a'.repeat(MAX_NAME_LENGTH - 10))).toMatch(/at most 52/);
+    expect(scheduleNameProblem('schema')).toMatch(/contains 'schema'/);
   });
 });
 
@@ -51,8 +114,9 @@ describe('fqdns', () => {
       'h.timestamp',
       'tokenmap-host',
       '',
+      'a'.repeat(254),
     ]) {
-      expect(() => validateFqdn(fqdn), fqdn).toThrow();
+      expect(() => validateFqdn(fqdn), fqdn).toThrow(InvalidNameError);
     }
   });
 });
@@ -66,6 +130,7 @@ describe('prefixes', () => {
 
   it('refuses one character and slashes', () => {
     expect(() => validatePrefix('a')).toThrow(/one character/);
-    expect(() => validatePrefix('a/b')).toThrow(/'\/'/);
+    expect(() => validatePrefix('a/b')).toThrow(/may only contain/);
+    expect(() => validatePrefix('..')).toThrow(/'\.' or '\.\.'/);
   });
 });
