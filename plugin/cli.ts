@@ -34,21 +34,23 @@ function waitOptions<T>(y: Argv<T>) {
     });
 }
 
-function filterOptions<T>(y: Argv<T>) {
+function filterOptions<T>(
+  y: Argv<T>,
+  describe = {
+    keyspaces: 'Only these keyspaces or keyspace.table (comma-separated or repeated)',
+    exclude: 'Skip these keyspaces or keyspace.table',
+  },
+) {
   return y
-    .option('keyspaces', {
-      type: 'string',
-      array: true,
-      describe: 'Only these keyspaces or keyspace.table (comma-separated or repeated)',
-      coerce: list,
-    })
-    .option('exclude', {
-      type: 'string',
-      array: true,
-      describe: 'Skip these keyspaces or keyspace.table',
-      coerce: list,
-    });
+    .option('keyspaces', { type: 'string', array: true, describe: describe.keyspaces, coerce: list })
+    .option('exclude', { type: 'string', array: true, describe: describe.exclude, coerce: list });
 }
+
+const restoreFilterHelp = {
+  keyspaces:
+    'Restore only these keyspaces or keyspace.table (comma-separated or repeated), with the system keyspaces as Medusa does; every other table keeps its data',
+  exclude: 'Leave these keyspaces or keyspace.table as they are (system keyspaces are always restored)',
+};
 
 /** sync|purge <datacenter>: tasks that name the datacenter they run on. */
 const datacenterTaskOptions = <T>(y: Argv<T>) =>
@@ -176,7 +178,13 @@ export function buildCli(argv: string[]) {
                 describe: 'Restore job name (default: restore-<backup>-<time>)',
               }),
           ),
-        ).example('kubectl medusa restore --backup dc1-20261122t101500 --wait', 'restore in place'),
+          restoreFilterHelp,
+        )
+          .example('kubectl medusa restore --backup dc1-20261122t101500 --wait', 'restore in place')
+          .example(
+            'kubectl medusa restore --backup dc1-20261122t101500 --keyspaces shop --wait',
+            'restore keyspace shop only',
+          ),
       (argv) => run(argv, async (io) => (await import('./commands/restore.js')).createRestore(argv, io)),
     )
     .command('restores', 'List, get and describe restores (MedusaRestoreJobs)', (y) =>

@@ -4,6 +4,7 @@ import { MedusaError } from '../errors.js';
 import { colorStatus, type Io } from '../io.js';
 import { getResource, type MedusaResource } from '../resources.js';
 import { nodesOf, type Observation } from '../wait.js';
+import { awaitsFilterCheck } from '../../lib/restore-contract.js';
 import { createAndFollow } from './create-and-follow.js';
 import { filterOf, formatOf, kubeFrom, list, manifest, printDryRun, timestampedName } from './common.js';
 
@@ -18,11 +19,14 @@ export function observeRestore(job: MedusaResource): Observation {
   let phase = 'Pending';
   if (done) phase = isFailed ? 'Failed' : 'Succeeded';
   else if (status.datacenterStopped) phase = 'Restoring';
+  else if (awaitsFilterCheck(job) && !nodesOf(status).every((n) => n.phase === 'Succeeded'))
+    phase = 'Checking the filter';
   else if (status.restorePrepared) phase = 'Stopping datacenter';
   else if (status.startTime) phase = 'Preparing';
-  // Until the datacenter is stopped, no node has started restoring.
+  // Until the datacenter is stopped, no node has started restoring (what the nodes reported is
+  // their check of the filter: only a refusal shows).
   const nodes = nodesOf(status).map((n) =>
-    status.datacenterStopped || n.phase !== 'Running' ? n : { ...n, phase: 'Pending' },
+    status.datacenterStopped || n.phase === 'Failed' ? n : { ...n, phase: 'Pending' },
   );
   return { phase, done, failed: isFailed, nodes, ...(message ? { message } : {}) };
 }
@@ -42,10 +46,11 @@ export async function createRestore(args: RestoreArgs, io: Io): Promise<number> 
   }
   const datacenter = args.dc ?? String(backup.spec?.cassandraDatacenter ?? '');
   const name = args.name ?? timestampedName(`restore-${args.backup}`.slice(0, 230));
+  const filter = filterOf(args);
   const job = manifest('MedusaRestoreJob', name, kube.namespace, {
     backup: args.backup,
     cassandraDatacenter: datacenter,
-    ...(filterOf(args) ? { filter: filterOf(args) } : {}),
+    ...(filter ? { filter } : {}),
   });
   if (args.dryRun) {
     printDryRun(io, job, formatOf(args));
@@ -54,7 +59,9 @@ export async function createRestore(args: RestoreArgs, io: Io): Promise<number> 
   const waited = await createAndFollow(io, kube, {
     plural: restores,
     object: job,
-    notice: `Datacenter ${datacenter} will be stopped, restored from ${args.backup} and started again.`,
+    notice: filter
+      ? `Datacenter ${datacenter} will be stopped, ${describeFilter(filter)} restored from ${args.backup} (with the system keyspaces, as Medusa does; every other table keeps its data) and started again.`
+      : `Datacenter ${datacenter} will be stopped, restored from ${args.backup} and started again.`,
     describeWith: 'restores',
     what: `restore ${name}`,
     observe: observeRestore,
@@ -69,3 +76,11 @@ export async function createRestore(args: RestoreArgs, io: Io): Promise<number> 
   io.err(io.color.dim(`Details: kubectl medusa restores describe ${name} -n ${kube.namespace}`));
   return exitCode;
 }
+
+const describeFilter = (filter: { include?: string[]; exclude?: string[] }) =>
+  [
+    filter.include ? `only ${filter.include.join(', ')}` : 'every keyspace',
+    filter.exclude ? `except ${filter.exclude.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
