@@ -1,22 +1,39 @@
-// npm run demo: the main job on a local default. Provisions (or reuses) the local control plane,
-// Cassandra and local storage; runs the webhook, controller and the kubelet/cass-operator harness as
-// local processes; binds a 3-node datacenter; writes rows; backs up and restores through
-// `kubectl medusa`; proves the rows are back. Then waits for Ctrl-C (or exits with --non-interactive).
+// npm run demo: the main job on a local default. Provisions what it uses (control plane, Cassandra,
+// local storage) and reuses a test bed that is already up; runs the webhook, controller and the
+// kubelet/cass-operator harness as local processes; binds a 3-node datacenter of its own Cassandra
+// nodes; writes rows; backs up and restores through `kubectl medusa`; proves the rows are back.
+// Then waits for Ctrl-C (or exits with --non-interactive). Ctrl-C, SIGTERM or a failure at any step
+// stops everything the demo started and nothing else; a run after one that was killed outright
+// first stops what that run left (scripts/demo-session.ts).
 import { Client } from 'cassandra-driver';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { down, up, type Component } from '../test/bed/bed.js';
+import { kubeRequest } from '../lib/kube-request.js';
+import { isUp, provision, up, type Component } from '../test/bed/bed.js';
 import { CassandraCluster } from '../test/bed/cassandra.js';
 import { kubeconfigPath } from '../test/bed/kube.js';
 import { repoRoot, runDir } from '../test/bed/paths.js';
-import { startStack, waitForDatacenterReady, type Stack } from '../test/support/stack.js';
+import { logFile, portOpen, refuseNewServices } from '../test/bed/proc.js';
+import { kubeletFinalizer, removeFinalizer } from '../test/harness/kubelet/finalizer.js';
+import { adminConfig } from '../test/support/kube.js';
+import { stackServices, startStack, waitForDatacenterReady } from '../test/support/stack.js';
+import {
+  readSession,
+  removeSession,
+  sessionRunning,
+  stopSession,
+  writeSession,
+  type DemoSession,
+} from './demo-session.js';
 
 const { values } = parseArgs({
   options: {
     'non-interactive': { type: 'boolean', default: false },
-    hosts: { type: 'string', default: '1,2,3' },
+    // Not the test bed's rings (127.0.0.1-4) nor the integration tests' nodes: a bed that is up
+    // keeps its Cassandra while the demo stops and restores its own.
+    hosts: { type: 'string', default: '31,32,33' },
     rows: { type: 'string', default: '1000' },
   },
 });
@@ -26,6 +43,8 @@ const namespace = 'demo';
 const started = Date.now();
 const step = (text: string) =>
   console.log(`\n\x1b[1m▶ ${text}\x1b[0m (${((Date.now() - started) / 1000).toFixed(0)}s)`);
+const note = (text: string) => console.log(`\x1b[33m${text}\x1b[0m`);
+const logsDir = join(runDir, 'logs');
 
 // `kubectl medusa` finds its plugin on PATH, as it will on a user's machine.
 const binDir = join(runDir, 'bin');
@@ -37,31 +56,112 @@ writeFileSync(
 chmodSync(join(binDir, 'kubectl-medusa'), 0o755);
 const env = { ...process.env, KUBECONFIG: kubeconfigPath, PATH: `${binDir}:${process.env.PATH ?? ''}` };
 
-function kubectl(...args: string[]): Promise<number> {
+/** kubectl with the demo's kubeconfig and plugin; killed (and failed) after timeoutMs. */
+function kubectl(args: string[], timeoutMs = 20 * 60_000): Promise<number> {
   console.log(`\x1b[36m$ kubectl ${args.join(' ')}\x1b[0m`);
   return new Promise((resolve) => {
     const child = spawn('kubectl', args, { env, stdio: 'inherit', cwd: repoRoot });
-    child.on('exit', (code) => resolve(code ?? 1));
+    const timer = setTimeout(() => {
+      console.error(`kubectl ${args[0]} gave no answer in ${timeoutMs / 1000}s: stopped`);
+      child.kill('SIGTERM');
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      console.error(`cannot run kubectl: ${error.message}`);
+      resolve(127);
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code ?? 1);
+    });
   });
 }
 
 async function must(what: string, code: Promise<number>): Promise<void> {
-  if ((await code) !== 0) throw new Error(`${what} failed`);
+  if ((await code) !== 0) throw new Error(`${what} failed (logs: ${logsDir})`);
 }
 
-const cluster = new CassandraCluster({
-  name: hosts.join(',') === '1,2,3' ? 'ring3' : `demo-${hosts.join('-')}`,
-  hosts,
-});
-let stack: Stack | undefined;
-let startedComponents: Component[] = [];
+const cluster = new CassandraCluster({ name: 'demo', hosts });
+const session: DemoSession = {
+  pid: process.pid,
+  namespace,
+  cluster: { name: cluster.name, hosts },
+  components: [],
+};
 let client: Client | undefined;
 
-async function cleanup(): Promise<void> {
-  await client?.shutdown().catch(() => undefined);
-  await stack?.stop().catch(() => undefined);
-  await cluster.stop().catch(() => undefined);
-  await down(startedComponents).catch(() => undefined);
+let stopping: Promise<void> | undefined;
+/** Stops what this run started (once, however many signals arrive). */
+function cleanup(): Promise<void> {
+  stopping ??= (async () => {
+    refuseNewServices('the demo is stopping'); // a step still in flight starts nothing more
+    await client?.shutdown().catch(() => undefined);
+    client = undefined;
+    await stopSession(session, note);
+    if (session.components.includes('kube')) return removeSession();
+    // The bed stays up: remove the namespace (its pods' finalizers are gone with the harness).
+    await kubectl(['delete', 'namespace', namespace, '--ignore-not-found', '--wait=false'], 60_000);
+    removeSession();
+  })();
+  return stopping;
+}
+
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.on(signal, () => {
+    if (stopping) return note(`${signal}: already stopping`);
+    note(`\n${signal}: stopping what the demo started (a second signal does not interrupt this)`);
+    void cleanup().finally(() => process.exit(code));
+  });
+}
+
+/** A run killed outright (SIGKILL, a closed terminal) left its processes: stop them first. */
+async function stopLeftovers(): Promise<void> {
+  const previous = readSession();
+  if (!previous) return;
+  if (sessionRunning(previous)) {
+    throw new Error(
+      `another demo is running (pid ${previous.pid}): stop it first (kill -INT ${previous.pid})`,
+    );
+  }
+  note(`stopping what an interrupted demo run (pid ${previous.pid}) left running`);
+  await stopSession(previous, note);
+  removeSession();
+}
+
+/** The demo's Cassandra addresses must be free: nodes of another cluster there would be taken over. */
+async function checkAddressesFree(): Promise<void> {
+  for (const node of cluster.nodes) {
+    if (node.isRunning()) continue; // ours, from this session's data folder
+    for (const port of [node.cqlPort, 7000, node.jolokiaPort]) {
+      if (await portOpen(node.address, port)) {
+        throw new Error(
+          `${node.address}:${port} is in use by another process: choose free addresses with --hosts (e.g. --hosts 41,42,43)`,
+        );
+      }
+    }
+  }
+}
+
+/** Namespace `demo` afresh; pods a killed harness held with its finalizer are let go first. */
+async function freshNamespace(): Promise<void> {
+  const kc = adminConfig();
+  const pods = await kubeRequest<{
+    items: { metadata: { name: string; uid: string; finalizers?: string[] } }[];
+  }>(kc, 'GET', `/api/v1/namespaces/${namespace}/pods`).catch(() => ({ items: [] }));
+  for (const pod of pods.items) {
+    if (pod.metadata.finalizers?.includes(kubeletFinalizer))
+      await removeFinalizer(kc, namespace, pod.metadata.name, pod.metadata.uid);
+  }
+  await must(
+    `deleting namespace ${namespace} (left by an earlier run)`,
+    kubectl(
+      ['delete', 'namespace', namespace, '--ignore-not-found', '--wait=true', '--timeout=120s'],
+      150_000,
+    ),
+  );
 }
 
 async function countRows(): Promise<number> {
@@ -69,32 +169,44 @@ async function countRows(): Promise<number> {
   return Number(result.first()?.count ?? -1);
 }
 
-try {
-  step('Test bed: kube-apiserver, etcd, kube-controller-manager, local storage (provisioned on first run)');
-  startedComponents = await up(['kube', 'local']);
+async function demo(): Promise<void> {
+  await stopLeftovers();
+  writeSession(session);
+
+  const wanted: Component[] = ['kube', 'local'];
+  step('Test bed: etcd, kube-apiserver, kube-controller-manager, Cassandra 5.0, local storage');
+  // Cassandra's jars are provisioned too (the harness runs the datacenter's nodes from them); the
+  // bed's own ring is not started: the demo runs its own nodes.
+  await provision([...wanted, 'cassandra']);
+  session.components = wanted.filter((c) => !isUp(c));
+  writeSession(session); // before starting: a Ctrl-C while they start still stops them
+  for (const c of wanted.filter((c) => !session.components.includes(c)))
+    console.log(`${c}: reusing the running one`);
+  await up(wanted);
+  await checkAddressesFree();
 
   step(
-    `Webhook, controller and harness; datacenter dc1 (${hosts.length} Cassandra 5.0 nodes) bound to local storage`,
+    `Webhook, controller and harness; datacenter dc1 (${hosts.length} Cassandra 5.0 nodes on ${cluster.contactPoints.join(', ')}) bound to local storage`,
   );
-  await import('../test/support/kube.js').then((m) =>
-    m.kubectl('delete', 'namespace', namespace, '--ignore-not-found', '--wait=true'),
-  );
-  stack = await startStack({
+  await freshNamespace();
+  await startStack({
     namespace,
     cluster,
     storage: { kind: 'local', bucket: 'demo-backups' },
     datacenter: 'dc1',
     prefix: 'demo',
   });
-  await waitForDatacenterReady(namespace, 'dc1', hosts.length);
-  await kubectl(
+  const harness = stackServices(namespace)[2]!;
+  console.log(`harness log: ${logFile(harness)} (Cassandra and agent logs beside it in ${logsDir})`);
+  await waitForDatacenterReady(namespace, 'dc1', hosts.length, 900_000, harness);
+  await kubectl([
     'get',
     'pods',
     '-n',
     namespace,
     '-o',
     'custom-columns=POD:.metadata.name,STATUS:.status.phase,INIT:.spec.initContainers[*].name,CONTAINERS:.spec.containers[*].name',
-  );
+  ]);
 
   step(`Writing ${rowCount} rows to demo.sensors`);
   client = new Client({ contactPoints: cluster.contactPoints, localDataCenter: 'dc1' });
@@ -124,7 +236,7 @@ try {
   const backupName = `dc1-demo-${Date.now().toString(36)}`;
   await must(
     'backup',
-    kubectl(
+    kubectl([
       'medusa',
       'backup',
       'dc1',
@@ -137,9 +249,9 @@ try {
       '--wait',
       '--timeout',
       '10m',
-    ),
+    ]),
   );
-  await must('backups', kubectl('medusa', 'backups', '-n', namespace));
+  await must('backups', kubectl(['medusa', 'backups', '-n', namespace]));
 
   step('Dropping the data (TRUNCATE demo.sensors)');
   await client.execute('TRUNCATE demo.sensors');
@@ -150,9 +262,9 @@ try {
   client = undefined;
   await must(
     'restore',
-    kubectl('medusa', 'restore', '--backup', backupName, '-n', namespace, '--wait', '--timeout', '15m'),
+    kubectl(['medusa', 'restore', '--backup', backupName, '-n', namespace, '--wait', '--timeout', '15m']),
   );
-  await waitForDatacenterReady(namespace, 'dc1', hosts.length);
+  await waitForDatacenterReady(namespace, 'dc1', hosts.length, 900_000, harness);
 
   step('Checking the rows are back');
   client = new Client({ contactPoints: cluster.contactPoints, localDataCenter: 'dc1' });
@@ -171,12 +283,18 @@ The environment stays up until Ctrl-C. Try:
   kubectl medusa backups describe ${backupName} -n ${namespace}
   kubectl medusa schedule create nightly --dc dc1 --cron "0 2 * * *" -n ${namespace}
   kubectl get medusabackups,medusabackupjobs,medusarestorejobs -n ${namespace}
-Logs: ${join(runDir, 'logs')}`);
-    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+Logs: ${logsDir}`);
+    // Until a signal: its handler stops everything and exits.
+    await new Promise<never>(() => setInterval(() => undefined, 60_000));
   }
+}
+
+try {
+  await demo();
   await cleanup();
+  process.exit(0);
 } catch (error) {
-  console.error(`\n\x1b[31mdemo failed: ${(error as Error).message}\x1b[0m\nlogs: ${join(runDir, 'logs')}`);
+  console.error(`\n\x1b[31mdemo failed: ${(error as Error).message}\x1b[0m\nlogs: ${logsDir}`);
   await cleanup();
-  process.exitCode = 1;
+  process.exit(1);
 }

@@ -67,6 +67,13 @@ export async function provision(wanted: Component[]): Promise<void> {
 async function startComponent(component: Component): Promise<void> {
   switch (component) {
     case 'kube':
+      // etcd starts with empty data: an apiserver or controller-manager left running by an
+      // interrupted run holds state from the old etcd (a controller-manager watching resource
+      // versions the new etcd never reaches creates no pods), so they start again with it.
+      if (runningPid('etcd') === undefined) {
+        await stopService('kube-controller-manager');
+        await stopService('kube-apiserver');
+      }
       await startEtcd();
       await startApiserver();
       await startControllerManager();

@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { portAnswers } from '../../lib/tcp-port.js';
@@ -18,8 +27,19 @@ export interface ServiceSpec {
 export const pidFile = (name: string): string => join(runDir, 'pids', `${name}.pid`);
 export const logFile = (name: string): string => join(runDir, 'logs', `${name}.log`);
 
+let refusing: string | undefined;
+
+/**
+ * From now on startService throws: a process shutting down (Ctrl-C in the demo) must not have a
+ * step still in flight start a service after the stop path went past it.
+ */
+export function refuseNewServices(reason: string): void {
+  refusing = reason;
+}
+
 /** Starts a service in its own process group with stdout and stderr appended to its log file. */
 export function startService(spec: ServiceSpec): number {
+  if (refusing) throw new Error(`not starting ${spec.name}: ${refusing}`);
   mkdirSync(dirname(pidFile(spec.name)), { recursive: true });
   mkdirSync(dirname(logFile(spec.name)), { recursive: true });
   const log = openSync(logFile(spec.name), 'a');
@@ -33,7 +53,8 @@ export function startService(spec: ServiceSpec): number {
   closeSync(log);
   if (child.pid === undefined) throw new Error(`could not start ${spec.name} (${spec.command})`);
   child.unref();
-  writeFileSync(pidFile(spec.name), String(child.pid));
+  // The command too: a pid left by a crashed run may since belong to another process.
+  writeFileSync(pidFile(spec.name), `${child.pid}\n${spec.command}\n`);
   return child.pid;
 }
 
@@ -46,12 +67,36 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** The pid of a service started earlier and still running, if any. */
+/** argv[0] of a live process (Linux /proc), or undefined when it cannot be read. */
+function commandOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The pid of a service started earlier and still running, if any. A pid file whose process is
+ * gone, or whose pid now runs another command (reused after a reboot or a crash), is stale.
+ */
 export function runningPid(name: string): number | undefined {
   const file = pidFile(name);
   if (!existsSync(file)) return undefined;
-  const pid = Number(readFileSync(file, 'utf8'));
-  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+  const [first = '', command] = readFileSync(file, 'utf8').split('\n');
+  const pid = Number(first);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+  const running = command ? commandOf(pid) : undefined;
+  return running === undefined || running === command ? pid : undefined;
+}
+
+/** Names of the services with a pid file (running or stale). */
+export function knownServices(): string[] {
+  const dir = dirname(pidFile('x'));
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.pid'))
+    .map((f) => f.slice(0, -'.pid'.length));
 }
 
 /** SIGTERM the service's process group, then SIGKILL after the grace period. */
@@ -115,4 +160,31 @@ export async function waitUntil(
 /** True when a TCP connection to host:port succeeds. */
 export function portOpen(host: string, port: number): Promise<boolean> {
   return portAnswers(host, port, 1000);
+}
+
+/**
+ * Processes a killed harness left behind for a namespace's pods (their containers run detached,
+ * with POD_NAMESPACE in their environment): found through /proc.
+ */
+export function podProcesses(namespace: string): number[] {
+  if (!existsSync('/proc')) return [];
+  const mark = `POD_NAMESPACE=${namespace}`;
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
+    .filter((entry) => {
+      try {
+        return readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(mark);
+      } catch {
+        return false; // gone, or not ours to read
+      }
+    })
+    .map(Number);
+}
+
+/** SIGTERM, then SIGKILL after graceMs, each process (and its group) that is still alive. */
+export async function stopProcesses(pids: number[], graceMs = 10_000): Promise<void> {
+  for (const pid of pids) signalGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (pids.some(isAlive) && Date.now() < deadline) await sleep(200);
+  for (const pid of pids.filter(isAlive)) signalGroup(pid, 'SIGKILL');
 }

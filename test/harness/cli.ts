@@ -4,11 +4,12 @@
 // then stops every process it started (nodes that were already running are left running).
 import * as k8s from '@kubernetes/client-node';
 import { parseArgs } from 'node:util';
+import { retrying } from '../../lib/kube-retry.js';
 import { createLogger } from '../../lib/log.js';
 import { CassandraCluster } from '../bed/cassandra.js';
 import { kubeconfigPath } from '../bed/kube.js';
 import { startCassOperator, type CassOperator } from './cass-operator/operator.js';
-import { startKubelet } from './kubelet/kubelet.js';
+import { startKubelet, type Kubelet } from './kubelet/kubelet.js';
 import { nodeChooser, rackAwareChooser } from './kubelet/node-binding.js';
 import type { ApiAccess } from './kubelet/service-account.js';
 
@@ -61,36 +62,54 @@ const cluster = new CassandraCluster({
   hosts,
 });
 
-const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-await core.createNamespace({ body: { metadata: { name: namespace } } }).catch((error: unknown) => {
-  if ((error as { code?: number }).code !== 409) throw error;
-});
-
+// A signal during start-up stops what has started by then (handlers first, then the stand-ins).
+let stopping: string | undefined;
+let running = false;
 let operator: CassOperator | undefined;
-if (!values['no-cass-operator']) operator = await startCassOperator({ kubeConfig, namespace, logger });
-const racksOf = (dc: string) => operator?.racksOf(dc);
-const kubelet = await startKubelet({
-  kubeConfig,
-  namespace,
-  cluster,
-  logger,
-  nodeFor: rackAwareChooser(cluster, racksOf, nodeChooser(cluster)),
-  apiAccess: apiAccess as ApiAccess,
-  ...(values.statefulsets ? { statefulSets: values.statefulsets.split(',') } : {}),
-});
-logger.info('harness running; SIGTERM or Ctrl-C stops it', {
-  cluster: cluster.name,
-  nodes: cluster.contactPoints,
-});
-
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
+let kubelet: Kubelet | undefined;
+async function shutdown(signal: string, code = 0): Promise<never> {
   logger.info('stopping', { signal });
-  await kubelet.stop();
+  await kubelet?.stop();
   await operator?.stop();
-  process.exit(0);
+  process.exit(code);
 }
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = signal;
+    // During start-up the start-up code stops once its step is done (else what it starts leaks).
+    if (running) void shutdown(signal);
+  });
+}
+
+try {
+  // retried: right after the bed starts or CRDs are installed the apiserver may answer 429
+  const core = retrying(kubeConfig.makeApiClient(k8s.CoreV1Api));
+  await core.createNamespace({ body: { metadata: { name: namespace } } }).catch((error: unknown) => {
+    if ((error as { code?: number }).code !== 409) throw error;
+  });
+  if (!values['no-cass-operator'] && !stopping) {
+    operator = await startCassOperator({ kubeConfig, namespace, logger });
+  }
+  const racksOf = (dc: string) => operator?.racksOf(dc);
+  if (!stopping) {
+    kubelet = await startKubelet({
+      kubeConfig,
+      namespace,
+      cluster,
+      logger,
+      nodeFor: rackAwareChooser(cluster, racksOf, nodeChooser(cluster)),
+      apiAccess: apiAccess as ApiAccess,
+      ...(values.statefulsets ? { statefulSets: values.statefulsets.split(',') } : {}),
+    });
+  }
+  running = true;
+  if (stopping) await shutdown(stopping);
+  logger.info('harness running; SIGTERM or Ctrl-C stops it', {
+    cluster: cluster.name,
+    nodes: cluster.contactPoints,
+  });
+} catch (error) {
+  logger.error('harness failed to start', { error: error instanceof Error ? error.message : String(error) });
+  await shutdown('start-up failure', 1);
+}

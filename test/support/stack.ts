@@ -11,7 +11,8 @@ import type { CassandraCluster } from '../bed/cassandra.js';
 import { controlPlaneCa, kubeconfigPath } from '../bed/kube.js';
 import { repoRoot, runDir } from '../bed/paths.js';
 import { issueCert, pemBase64 } from '../bed/pki.js';
-import { portOpen, startService, stopService, waitUntil } from '../bed/proc.js';
+import { retrying } from '../../lib/kube-retry.js';
+import { logFile, logTail, portOpen, runningPid, startService, stopService, waitUntil } from '../bed/proc.js';
 import { localStorageDir, minio } from '../bed/stores.js';
 import { adminConfig, installCrds } from './kube.js';
 
@@ -112,20 +113,37 @@ export function boundStatefulSet(name: string, replicas: number, prefix: string)
   };
 }
 
+/** The service names (test/bed/proc.ts) of the stack serving a namespace: webhook, controller, harness. */
+export const stackServices = (namespace: string): string[] => [
+  `webhook-${namespace}`,
+  `controller-${namespace}`,
+  `harness-${namespace}`,
+];
+
+/**
+ * Stops the stack of a namespace, whether it started fully, partly, or in a run that was killed:
+ * harness (it stops its pods' processes and lifts its finalizers), controller, webhook, then the
+ * webhook registrations.
+ */
+export async function stopStack(namespace: string): Promise<void> {
+  for (const name of [...stackServices(namespace)].reverse()) await stopService(name, 60_000);
+  const admission = adminConfig().makeApiClient(k8s.AdmissionregistrationV1Api);
+  const name = `medusa-${namespace}`;
+  await admission.deleteMutatingWebhookConfiguration({ name }).catch(() => undefined);
+  await admission.deleteValidatingWebhookConfiguration({ name }).catch(() => undefined);
+}
+
 export async function startStack(o: StackOptions): Promise<Stack> {
   const kc = adminConfig();
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const apps = kc.makeApiClient(k8s.AppsV1Api);
-  const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
+  // Right after installCrds the apiserver may answer 429 while the new CRDs' storage initializes.
+  const core = retrying(kc.makeApiClient(k8s.CoreV1Api));
+  const apps = retrying(kc.makeApiClient(k8s.AppsV1Api));
+  const admission = retrying(kc.makeApiClient(k8s.AdmissionregistrationV1Api));
   const datacenter = o.datacenter ?? 'dc1';
   const port = o.webhookPort ?? 18443;
   const id = o.namespace;
-  const services = [`webhook-${id}`, `controller-${id}`, `harness-${id}`];
-  const stop = async () => {
-    for (const name of [...services].reverse()) await stopService(name, 60_000);
-    await admission.deleteMutatingWebhookConfiguration({ name: `medusa-${id}` }).catch(() => undefined);
-    await admission.deleteValidatingWebhookConfiguration({ name: `medusa-${id}` }).catch(() => undefined);
-  };
+  const services = stackServices(id);
+  const stop = () => stopStack(id);
   try {
     // Processes left by a run that was killed would answer in place of ours.
     for (const name of services) await stopService(name);
@@ -210,7 +228,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     } else {
       mkdirSync(join(localStorageDir, o.storage.bucket), { recursive: true });
     }
-    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    const custom = retrying(kc.makeApiClient(k8s.CustomObjectsApi));
     await custom.createNamespacedCustomObject({
       group: 'medusa.k8ssandra.io',
       version: 'v1alpha1',
@@ -234,32 +252,67 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   };
 }
 
-/** Waits until every pod of the datacenter is Ready (Cassandra up, agent running). */
+/** Why a pod is not Ready, from its status as a kubelet (the harness) reports it. */
+export function podProblem(pod: k8s.V1Pod): string {
+  const s = pod.status;
+  const states = [...(s?.initContainerStatuses ?? []), ...(s?.containerStatuses ?? [])].flatMap((c) => {
+    const w = c.state?.waiting;
+    const t = c.state?.terminated ?? c.lastState?.terminated;
+    if (w && w.reason !== 'PodInitializing')
+      return [`${c.name}: ${w.reason ?? 'waiting'}${w.message ? ` (${w.message})` : ''}`];
+    if (t && t.exitCode !== 0)
+      return [`${c.name}: ${t.reason ?? 'exited'} ${t.exitCode}${t.message ? ` (${t.message})` : ''}`];
+    return [];
+  });
+  const conditions = (s?.conditions ?? [])
+    .filter((c) => c.status !== 'True' && c.message)
+    .map((c) => `${c.type}: ${c.message}`);
+  return [`${s?.phase ?? 'no status'}`, ...states, ...conditions].join('; ');
+}
+
+/**
+ * Waits until every pod of the datacenter is Ready (Cassandra up, agent running). Fails early when
+ * the harness process (`harness`, a service name) died, and on the deadline with each pod's
+ * problem and the harness log.
+ */
 export async function waitForDatacenterReady(
   namespace: string,
   datacenter: string,
   replicas: number,
   timeoutMs = 600_000,
+  harness?: string,
 ): Promise<void> {
-  const core = adminConfig().makeApiClient(k8s.CoreV1Api);
+  const core = retrying(adminConfig().makeApiClient(k8s.CoreV1Api));
   const deadline = Date.now() + timeoutMs;
+  const logs = () =>
+    harness ? `\nharness log ${logFile(harness)}:\n${logTail(harness)}` : `\nlogs: ${join(runDir, 'logs')}`;
   for (;;) {
     const pods = await core.listNamespacedPod({ namespace, labelSelector: `app=${datacenter}` });
     const ready = pods.items.filter((p) =>
       p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
     );
     if (ready.length === replicas) return;
-    if (Date.now() > deadline)
+    if (harness && runningPid(harness) === undefined)
+      throw new Error(`datacenter ${datacenter}: the harness (${harness}) is not running${logs()}`);
+    if (Date.now() > deadline) {
+      const problems = pods.items
+        .filter((p) => !ready.includes(p))
+        .map((p) => `  ${p.metadata?.name}: ${podProblem(p)}`);
+      const none =
+        pods.items.length === 0
+          ? `\n  no pods: the StatefulSet controller (kube-controller-manager, log ${logFile('kube-controller-manager')}) created none`
+          : '';
       throw new Error(
-        `datacenter ${datacenter}: ${ready.length}/${replicas} pods ready after ${timeoutMs / 1000}s`,
+        `datacenter ${datacenter}: ${ready.length}/${replicas} pods ready after ${timeoutMs / 1000}s${none}\n${problems.join('\n')}${logs()}`,
       );
+    }
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
 
 /** Waits until a StatefulSet's rolling update is done: every pod on the new revision and Ready. */
 export async function waitForRollout(namespace: string, name: string, timeoutMs = 600_000): Promise<void> {
-  const apps = adminConfig().makeApiClient(k8s.AppsV1Api);
+  const apps = retrying(adminConfig().makeApiClient(k8s.AppsV1Api));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const sts = await apps.readNamespacedStatefulSet({ name, namespace });

@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// The stop path of the test bed's services, on real processes: what Ctrl-C in the demo and a run
+// after an interrupted one rely on.
+
+const dir = mkdtempSync(join(tmpdir(), 'medusa-proc-'));
+process.env.MEDUSA_TESTBED_DIR = dir;
+const proc = await import('./proc.js');
+const strays: number[] = [];
+
+afterAll(() => {
+  for (const pid of strays) if (proc.isAlive(pid)) process.kill(pid, 'SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(50);
+  }
+}
+
+describe('test bed services (test/bed/proc.ts)', () => {
+  it('a started service is running under its pid file; stopping it kills it and removes the file', async () => {
+    const pid = proc.startService({ name: 'dummy', command: 'sleep', args: ['300'] });
+    strays.push(pid);
+    expect(proc.runningPid('dummy')).toBe(pid);
+    expect(readFileSync(proc.pidFile('dummy'), 'utf8')).toBe(`${pid}\nsleep\n`);
+    expect(existsSync(proc.logFile('dummy'))).toBe(true);
+    await proc.stopService('dummy');
+    expect(proc.isAlive(pid)).toBe(false);
+    expect(existsSync(proc.pidFile('dummy'))).toBe(false);
+    expect(proc.runningPid('dummy')).toBeUndefined();
+  });
+
+  it('a service that ignores SIGTERM is killed after the grace period, with the processes it started', async () => {
+    const childFile = join(dir, 'child.pid');
+    const pid = proc.startService({
+      name: 'stubborn',
+      command: 'sh',
+      args: ['-c', `trap '' TERM; sleep 300 & echo $! > ${childFile}; wait`],
+    });
+    strays.push(pid);
+    await until(() => existsSync(childFile) && readFileSync(childFile, 'utf8').trim() !== '');
+    const child = Number(readFileSync(childFile, 'utf8'));
+    strays.push(child);
+    const t0 = Date.now();
+    await proc.stopService('stubborn', 700);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(650);
+    expect(proc.isAlive(pid)).toBe(false);
+    await until(() => !proc.isAlive(child));
+    expect(existsSync(proc.pidFile('stubborn'))).toBe(false);
+  });
+
+  it('a stale pid file whose pid now runs another command is not taken for the service (and not killed)', async () => {
+    const other = spawn('sleep', ['300'], { stdio: 'ignore' });
+    strays.push(other.pid!);
+    writeFileSync(proc.pidFile('etcd-like'), `${other.pid}\n/opt/etcd/bin/etcd\n`);
+    expect(proc.runningPid('etcd-like')).toBeUndefined();
+    await proc.stopService('etcd-like', 200);
+    expect(proc.isAlive(other.pid!)).toBe(true);
+    expect(existsSync(proc.pidFile('etcd-like'))).toBe(false);
+    other.kill('SIGKILL');
+  });
+
+  it('a pid file whose process is gone is stale', async () => {
+    const gone = spawn('true');
+    await new Promise((r) => gone.on('exit', r));
+    writeFileSync(proc.pidFile('gone'), `${gone.pid}\ntrue\n`);
+    expect(proc.runningPid('gone')).toBeUndefined();
+    expect(proc.knownServices()).toContain('gone');
+  });
+
+  it("finds and stops a namespace's pod processes left by a killed harness", async () => {
+    const pod = spawn('sleep', ['300'], {
+      env: { ...process.env, POD_NAMESPACE: 'proc-test-ns' },
+      detached: true,
+      stdio: 'ignore',
+    });
+    strays.push(pod.pid!);
+    const other = spawn('sleep', ['300'], {
+      env: { ...process.env, POD_NAMESPACE: 'elsewhere' },
+      stdio: 'ignore',
+    });
+    strays.push(other.pid!);
+    await until(() => proc.podProcesses('proc-test-ns').length > 0);
+    expect(proc.podProcesses('proc-test-ns')).toEqual([pod.pid]);
+    await proc.stopProcesses(proc.podProcesses('proc-test-ns'), 2000);
+    await until(() => !proc.isAlive(pod.pid!) || proc.podProcesses('proc-test-ns').length === 0);
+    expect(proc.podProcesses('proc-test-ns')).toEqual([]);
+    expect(proc.isAlive(other.pid!)).toBe(true);
+    other.kill('SIGKILL');
+  });
+
+  it('after refuseNewServices nothing more starts', () => {
+    proc.refuseNewServices('stopping');
+    expect(() => proc.startService({ name: 'late', command: 'sleep', args: ['300'] })).toThrow(
+      'not starting late: stopping',
+    );
+    expect(existsSync(proc.pidFile('late'))).toBe(false);
+  });
+});
