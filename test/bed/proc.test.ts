@@ -69,6 +69,17 @@ describe('test bed services (test/bed/proc.ts)', () => {
     other.kill('SIGKILL');
   });
 
+  it('a service started through its #! line (interpreter + script) is recognised', async () => {
+    const wrapper = join(dir, 'wrapper.sh');
+    writeFileSync(wrapper, '#!/bin/sh\nsleep 300\n', { mode: 0o755 });
+    const pid = proc.startService({ name: 'scripted', command: wrapper, args: [] });
+    strays.push(pid);
+    await sleep(200);
+    expect(proc.runningPid('scripted')).toBe(pid);
+    await proc.stopService('scripted');
+    expect(proc.isAlive(pid)).toBe(false);
+  });
+
   it('a pid file whose process is gone is stale', async () => {
     const gone = spawn('true');
     await new Promise((r) => gone.on('exit', r));

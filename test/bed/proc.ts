@@ -9,7 +9,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { portAnswers } from '../../lib/tcp-port.js';
 import { runDir } from './paths.js';
@@ -67,13 +67,20 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** argv[0] of a live process (Linux /proc), or undefined when it cannot be read. */
-function commandOf(pid: number): string | undefined {
+/**
+ * Whether a live process runs `command` (Linux /proc): its path or file name among the arguments
+ * (a script started through its #! line runs as `interpreter script`). True when unknown.
+ */
+function runsCommand(pid: number, command: string): boolean {
+  let args: string[];
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+    args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
   } catch {
-    return undefined;
+    return true;
   }
+  if (args.length === 0) return true; // a zombie, or a process that hid its arguments
+  const name = basename(command);
+  return args.some((a) => a === command || basename(a) === name);
 }
 
 /**
@@ -86,8 +93,7 @@ export function runningPid(name: string): number | undefined {
   const [first = '', command] = readFileSync(file, 'utf8').split('\n');
   const pid = Number(first);
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
-  const running = command ? commandOf(pid) : undefined;
-  return running === undefined || running === command ? pid : undefined;
+  return !command || runsCommand(pid, command) ? pid : undefined;
 }
 
 /** Names of the services with a pid file (running or stale). */
