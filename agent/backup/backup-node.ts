@@ -1,7 +1,7 @@
 import { createLogger, type Logger } from '../../lib/log.js';
 import type { CassandraControl } from '../cassandra/control.js';
 import type { ServerVersion, TokenMap } from '../cassandra/cql.js';
-import { fileMatchesHash } from '../../lib/storage/hashing.js';
+import { fileDigests, fileMatchesHash } from '../../lib/storage/hashing.js';
 import { incrementsOf } from '../../lib/storage/transfer/counter.js';
 import {
   serializeManifest,
@@ -9,6 +9,8 @@ import {
   type ManifestObject,
   type ManifestSection,
 } from '../../lib/storage/repository/manifest.js';
+import { Catalog } from '../catalog/catalog.js';
+import { deleteNodeBackup } from '../purge/purge.js';
 import type { ObjectStore, StoredObject } from '../storage/object-store.js';
 import { mapLimited } from '../util/limit.js';
 import { ensureFreeSpace } from './free-space.js';
@@ -52,6 +54,11 @@ export interface BackupNodeOptions {
   /** Files in flight ([storage] concurrent_transfers). */
   concurrency?: number;
   keepSnapshot?: boolean;
+  /**
+   * The snapshot `medusa-<B>` was taken for this very backup (backup-cluster's first step): use it.
+   * Otherwise a snapshot of that name is a leftover of a crashed run and is replaced by a fresh one.
+   */
+  useExistingSnapshot?: boolean;
   /** For local storage: the directory whose filesystem receives the upload (free-space check). */
   localStorageDir?: string;
   lockPath?: string;
@@ -78,21 +85,29 @@ export interface BackupNodeResult {
   finishedEpoch: number;
   durationMs: number;
   staleSnapshotsCleared: string[];
+  /** An earlier attempt of this backup that never finished, deleted before this one started. */
+  replacedPartial: boolean;
 }
 
 export class BackupExistsError extends Error {
-  constructor(backupName: string, fqdn: string) {
-    super(`backup ${backupName} already exists for node ${fqdn}`);
+  constructor(backupName: string, fqdn: string, unindexed = false) {
+    super(
+      unindexed
+        ? `backup ${backupName} of node ${fqdn} has a manifest but no index entries; delete-backup --backup-name ${backupName} removes it`
+        : `backup ${backupName} already exists for node ${fqdn}`,
+    );
     this.name = 'BackupExistsError';
   }
 }
 
-interface PlannedFile {
+export interface PlannedFile {
   table: SnapshotTable;
   file: SnapshotFile;
   key: string;
   /** The pool object to reuse (differential), if it matches. */
   reuse?: StoredObject;
+  /** The checksum the manifest records for a reused object (from an earlier manifest, or computed). */
+  reuseHash?: string | null;
   reupload: boolean;
 }
 
@@ -115,20 +130,38 @@ export async function backupNode(options: BackupNodeOptions): Promise<BackupNode
   const differential = mode === 'differential';
   const tag = snapshotTag(backupName);
 
-  if (await store.head(layout.meta(fqdn, backupName, 'schema.cql')))
-    throw new BackupExistsError(backupName, fqdn);
+  const catalog = new Catalog(store, options.prefix);
+  const refuseExisting = async () => {
+    const state = await catalog.nodeBackupState(fqdn, backupName);
+    if (state === 'complete' || state === 'unindexed')
+      throw new BackupExistsError(backupName, fqdn, state === 'unindexed');
+    return state;
+  };
+  await refuseExisting();
 
   const lock = await NodeBackupLock.acquire(backupName, options.lockPath);
   let snapshotTaken = false;
   try {
-    const staleSnapshotsCleared = await clearStaleSnapshots(control, tag);
+    // Under the lock no other run of this node is writing: what an earlier attempt of this name left
+    // (it was killed, or failed) is replaced, never resumed, so the backup is the data of now.
+    const replacedPartial = (await refuseExisting()) === 'partial';
+    if (replacedPartial) {
+      const removed = await deleteNodeBackup(catalog, fqdn, backupName);
+      log.warn('replaced the incomplete backup an earlier attempt left', { backup: backupName, ...removed });
+    }
+    // A medusa-<B> snapshot is only kept when this backup's own caller took it (backup-cluster).
+    const staleSnapshotsCleared = await clearStaleSnapshots(
+      control,
+      options.useExistingSnapshot ? tag : undefined,
+    );
     if (staleSnapshotsCleared.length) log.warn('cleared stale snapshots', { tags: staleSnapshotsCleared });
 
     // Snapshot and plan before writing anything, so a failed check leaves no incomplete backup behind.
-    if (!(await control.listSnapshots()).includes(tag)) await control.takeSnapshot(tag);
+    if (!options.useExistingSnapshot || !(await control.listSnapshots()).includes(tag))
+      await control.takeSnapshot(tag);
     snapshotTaken = true;
     const tables = await discoverSnapshotFiles(options.dataDirectory, tag, options.filter ?? {});
-    const plan = await planUploads(tables, options, layout);
+    const plan = await planUploads(tables, options, layout, catalog);
     const toUpload = plan.filter((p) => !p.reuse);
     const bytesToUpload = toUpload.reduce((sum, p) => sum + p.file.size, 0);
     if (options.localStorageDir)
@@ -189,7 +222,7 @@ export async function backupNode(options: BackupNodeOptions): Promise<BackupNode
       const fresh = own.filter((p) => !p.reuse).map((p) => uploaded.get(p)!);
       const kept = own
         .filter((p) => p.reuse)
-        .map((p) => ({ path: p.reuse!.key, MD5: p.reuse!.hash, size: p.reuse!.size }));
+        .map((p) => ({ path: p.reuse!.key, MD5: p.reuseHash ?? null, size: p.reuse!.size }));
       return { keyspace: table.keyspace, columnfamily: table.tableDir, objects: [...fresh, ...kept] };
     });
 
@@ -225,6 +258,7 @@ export async function backupNode(options: BackupNodeOptions): Promise<BackupNode
       finishedEpoch,
       durationMs: Date.now() - started,
       staleSnapshotsCleared,
+      replacedPartial,
     };
     log.info('backup finished', { ...result });
     return result;
@@ -242,10 +276,34 @@ export async function backupNode(options: BackupNodeOptions): Promise<BackupNode
 const poolKey = (keyspace: string, tableDir: string, relativePath: string) =>
   `${keyspace}/${tableDir}/${relativePath}`;
 
-async function planUploads(
+/**
+ * The checksums earlier manifests of this node recorded for the given pool keys, newest complete
+ * differential backup first (Medusa takes a reused entry's MD5 from the previous manifest).
+ */
+async function recordedHashes(
+  catalog: Catalog,
+  fqdn: string,
+  keys: Set<string>,
+): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const previous = (await catalog.nodeBackups(fqdn)).filter(
+    (b) => b.differential && b.finished !== undefined,
+  );
+  for (const backup of previous.reverse()) {
+    if (found.size === keys.size) break;
+    const manifest = await catalog.manifestOf(backup).catch(() => []);
+    for (const object of manifest.flatMap((section) => section.objects)) {
+      if (object.MD5 && keys.has(object.path) && !found.has(object.path)) found.set(object.path, object.MD5);
+    }
+  }
+  return found;
+}
+
+export async function planUploads(
   tables: readonly SnapshotTable[],
   options: BackupNodeOptions,
   layout: MedusaLayout,
+  catalog: Catalog,
 ): Promise<PlannedFile[]> {
   const differential = options.mode === 'differential';
   const root = layout.dataRoot(options.fqdn, options.backupName, differential);
@@ -262,22 +320,27 @@ async function planUploads(
       planned.push({ table, file, key: `${root}/${relative}`, reupload: false, reuse: pool.get(relative) });
     }
   }
+  const partSize = options.multipartChunksize ?? 50 * 1024 ** 2;
+  const recorded = await recordedHashes(
+    catalog,
+    options.fqdn,
+    new Set(planned.filter((p) => p.reuse).map((p) => p.reuse!.key)),
+  );
   // A pool object is reused only when it matches: same size, and same hash when md5 checks are on.
+  // Its manifest entry carries a checksum, as Medusa's do: the one an earlier manifest recorded,
+  // else the store's, else the MD5 of the file being backed up (what the object must hold).
   await mapLimited(planned, 4, async (p) => {
     if (!p.reuse) return;
+    const known = recorded.get(p.reuse.key) ?? p.reuse.hash ?? null;
     let same = p.reuse.size === p.file.size;
-    if (same && options.md5Checks) {
-      const match = await fileMatchesHash(
-        p.file.absolutePath,
-        p.reuse.hash,
-        options.multipartChunksize ?? 50 * 1024 ** 2,
-      );
-      same = match !== false;
-    }
+    if (same && options.md5Checks)
+      same = (await fileMatchesHash(p.file.absolutePath, known, partSize)) !== false;
     if (!same) {
       p.reuse = undefined;
       p.reupload = true;
+      return;
     }
+    p.reuseHash = known ?? (await fileDigests(p.file.absolutePath, partSize)).md5;
   });
   return planned;
 }

@@ -85,7 +85,7 @@ export class CqlSession {
       await client.connect();
     } catch (error) {
       await client.shutdown().catch(() => undefined);
-      throw new Error(`cannot connect to CQL at ${endpoint}: ${(error as Error).message}`);
+      throw new Error(`cannot connect to CQL at ${endpoint}: ${connectFailure(error)}`);
     }
     return new CqlSession(client, options);
   }
@@ -209,4 +209,19 @@ export class CqlSession {
   async close(): Promise<void> {
     await this.client.shutdown();
   }
+}
+
+/**
+ * One line for a failed connection: the driver's NoHostAvailableError spells each host's error out
+ * (stack frames included), so the hosts' own messages are used instead.
+ */
+function connectFailure(error: unknown): string {
+  const inner = (error as { innerErrors?: Record<string, unknown> }).innerErrors;
+  const text =
+    inner && Object.keys(inner).length
+      ? Object.entries(inner)
+          .map(([host, e]) => `${host}: ${e instanceof Error ? e.message : String(e)}`)
+          .join('; ')
+      : (error as Error).message;
+  return (text.split('\n')[0] ?? '').trim();
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectForPurge } from '../purge/purge.js';
+import { keepLastComplete, selectForPurge } from '../purge/purge.js';
 import type { NodeBackupEntry } from './catalog.js';
 import { parseIndexKey } from './catalog.js';
 
@@ -33,6 +33,7 @@ describe('selectForPurge', () => {
     name,
     fqdn: 'n1',
     started: 100 * day - ageDays * day,
+    finished: 100 * day - ageDays * day + 60,
     differential: true,
     indexKeys: [],
   });
@@ -47,8 +48,43 @@ describe('selectForPurge', () => {
     expect(names(0, 10)).toEqual([]);
   });
 
-  it('counts incomplete backups towards the limit, as Medusa does', () => {
-    const withIncomplete = [...backups.slice(0, 3), { ...backup('running', 0), finished: undefined }];
-    expect(selectForPurge(withIncomplete, 0, 3, now).map((b) => b.name)).toEqual(['b40']);
+  const incomplete = (name: string, ageDays: number): NodeBackupEntry => ({
+    ...backup(name, ageDays),
+    finished: undefined,
+  });
+  const done = (name: string, ageDays: number): NodeBackupEntry => ({
+    ...backup(name, ageDays),
+    finished: 100 * day - ageDays * day + 60,
+  });
+
+  it('counts complete backups only: an incomplete backup never displaces a complete one', () => {
+    // Today's code counted the killed backup: with max_backup_count = 1 it deleted the complete one.
+    const killed = [done('good', 2), incomplete('killed', 1)];
+    expect(selectForPurge(killed, 0, 1, now).map((b) => b.name)).toEqual([]);
+    const mixed = [
+      done('c40', 40),
+      incomplete('i30', 30),
+      done('c20', 20),
+      incomplete('i10', 10),
+      done('c5', 5),
+    ];
+    // Keeps the 2 newest complete; incomplete ones older than the newest complete are superseded.
+    expect(selectForPurge(mixed, 0, 2, now).map((b) => b.name)).toEqual(['c40', 'i30', 'i10']);
+    expect(selectForPurge(mixed, 25, 0, now).map((b) => b.name)).toEqual(['c40', 'i30']);
+    // An incomplete backup newer than every complete one (the last attempt) stays under a count rule.
+    expect(selectForPurge([done('c5', 5), incomplete('i1', 1)], 0, 1, now).map((b) => b.name)).toEqual([]);
+  });
+
+  it('never leaves the node without a complete backup unless allowed', () => {
+    const all = [done('c40', 40), done('c30', 30), incomplete('i1', 1)];
+    const selected = selectForPurge(all, 7, 0, now);
+    expect(selected.map((b) => b.name)).toEqual(['c40', 'c30']);
+    const kept = keepLastComplete(all, selected, false);
+    expect(kept.remove.map((b) => b.name)).toEqual(['c40']);
+    expect(kept.spared?.name).toBe('c30');
+    expect(keepLastComplete(all, selected, true).remove.map((b) => b.name)).toEqual(['c40', 'c30']);
+    // Nothing to protect when a complete backup is left, or when there never was one.
+    expect(keepLastComplete(all, selected.slice(0, 1), false).spared).toBeUndefined();
+    expect(keepLastComplete([incomplete('i1', 40)], [incomplete('i1', 40)], false).spared).toBeUndefined();
   });
 });

@@ -71,9 +71,36 @@ export class Catalog {
     this.layout = new MedusaLayout(prefix);
   }
 
+  /** One node backup from its index folder, or undefined when the index has no complete entry set. */
+  async nodeBackup(fqdn: string, name: string): Promise<NodeBackupEntry | undefined> {
+    return (await this.nodeBackups(fqdn, this.layout.index(name, ''))).find((node) => node.name === name);
+  }
+
+  /**
+   * Where a node backup stands: `complete` (finished in the index), `partial` (leftovers of a run
+   * that never finished, or of a deletion cut short), `unindexed` (a manifest but no index entries:
+   * an index that was lost), or `absent`.
+   */
+  async nodeBackupState(
+    fqdn: string,
+    name: string,
+  ): Promise<'absent' | 'partial' | 'complete' | 'unindexed'> {
+    const entry = await this.nodeBackup(fqdn, name);
+    if (entry?.finished !== undefined) return 'complete';
+    if (entry) return 'partial';
+    const folder = await this.store.list(this.layout.backupFolder(fqdn, name));
+    if (folder.some((object) => object.key === this.layout.meta(fqdn, name, 'manifest.json'))) {
+      const index = await this.store.list(this.layout.index(name, ''));
+      return index.some((object) => parseIndexKey(object.key, this.prefix)?.fqdn === fqdn)
+        ? 'partial'
+        : 'unindexed';
+    }
+    return folder.length > 0 ? 'partial' : 'absent';
+  }
+
   /** Every node backup in the index that has a tokenmap and a started entry, sorted by start. */
-  async nodeBackups(fqdn?: string): Promise<NodeBackupEntry[]> {
-    const files = (await this.store.list(this.layout.indexRoot()))
+  async nodeBackups(fqdn?: string, within = this.layout.indexRoot()): Promise<NodeBackupEntry[]> {
+    const files = (await this.store.list(within))
       .map((object) => parseIndexKey(object.key, this.prefix))
       .filter((file): file is IndexFile => file !== undefined && (fqdn === undefined || file.fqdn === fqdn));
     const groups = new Map<string, IndexFile[]>();
@@ -109,9 +136,8 @@ export class Catalog {
   }
 
   async manifestOf(node: NodeBackupEntry): Promise<ManifestSection[]> {
-    return parseManifest(
-      (await this.store.readBytes(this.layout.meta(node.fqdn, node.name, 'manifest.json'))).toString(),
-    );
+    const key = this.layout.meta(node.fqdn, node.name, 'manifest.json');
+    return parseManifest((await this.store.readBytes(key)).toString(), key);
   }
 
   /** Cluster backups (node backups grouped by name), sorted by start, with Medusa's completeness. */

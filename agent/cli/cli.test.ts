@@ -92,4 +92,70 @@ describe('medusa-agent exit codes and messages', () => {
     expect((await cli('--config-file', localConfig(), 'backup', '--mode', 'incremental')).code).toBe(2);
     expect((await cli('--config-file', localConfig(), 'status')).code).toBe(2);
   });
+
+  it('refuses bad names and numbers with one line and exit 2, before touching anything', async () => {
+    const path = localConfig();
+    // The wording of name errors belongs to lib/storage/repository/names.ts; here: one line, exit 2.
+    const refused = async (args: string[], message: string | RegExp) => {
+      const result = await cli('--config-file', path, ...args);
+      expect(result, args.join(' ')).toMatchObject({ code: 2, out: '' });
+      expect(result.err, args.join(' ')).toMatch(/^error: [^\n]+\n$/);
+      if (typeof message === 'string') expect(result.err).toBe(`error: ${message}\n`);
+      else expect(result.err).toMatch(message);
+    };
+    // Today: '.' exits 0 writing into <fqdn>/meta; 300 characters fail inside nodetool, exit 1.
+    await refused(['backup', '--backup-name', '.'], /^error: backup name/);
+    await refused(['backup', '--backup-name', 'x'.repeat(300)], /^error: backup name .*(300|200|long)/);
+    await refused(
+      ['backup-cluster', '--backup-name', 'a/b'],
+      /^error: backup name 'a\/b'|^error: backup name "a\/b"/,
+    );
+    await refused(['delete-backup', '--backup-name', 'ok', '--backup-name', '..'], /^error: backup name/);
+    await refused(['snapshot', '--backup-name', 'bad name'], /^error: backup name/);
+    await refused(['--fqdn', '../x', 'purge'], /^error: fqdn/);
+    // Today: 'abc' became NaN and purge deleted a fresh orphan the 10-day grace would keep.
+    await refused(
+      ['--backup-grace-period-in-days', 'abc', 'purge'],
+      "--backup-grace-period-in-days: 'abc' is not a whole number of days (0 to 36500)",
+    );
+    await refused(
+      ['--backup-grace-period-in-days', '-1', 'purge'],
+      "--backup-grace-period-in-days: '-1' is not a whole number of days (0 to 36500)",
+    );
+  });
+
+  it('refuses absurd and negative medusa.ini numbers with one line and exit 2', async () => {
+    const base = `storage_provider = local\nbase_path = /tmp\nbucket_name = b\nfqdn = n1\n`;
+    const cases: [string, string][] = [
+      [
+        'concurrent_transfers = 99999999999',
+        "[storage] concurrent_transfers: '99999999999' is out of range (1 to 512)",
+      ],
+      ['max_backup_count = -3', "[storage] max_backup_count: '-3' is out of range (0 to 1000000)"],
+      ['max_backup_age = -1', "[storage] max_backup_age: '-1' is out of range (0 to 36500)"],
+      [
+        'backup_grace_period_in_days = -2',
+        "[storage] backup_grace_period_in_days: '-2' is out of range (0 to 36500)",
+      ],
+      ['backup_grace_period_in_days = abc', "[storage] backup_grace_period_in_days: 'abc' is not an integer"],
+      ['port = 70000', "[storage] port: '70000' is out of range (1 to 65535)"],
+      ['multipart_chunksize = 6GB', "[storage] multipart_chunksize: '6GB' is out of range (1 to 5368709120)"],
+      ['concurrent_transfers = 0', "[storage] concurrent_transfers: '0' is out of range (1 to 512)"],
+    ];
+    for (const [line, message] of cases) {
+      expect(await cli('--config-file', configFile(base + line), 'list-backups'), line).toEqual({
+        code: 2,
+        out: '',
+        err: `error: ${message}\n`,
+      });
+    }
+  });
+
+  it('delete-backup of a backup that does not exist exits 1, as Medusa does', async () => {
+    expect(await cli('--config-file', localConfig(), 'delete-backup', '--backup-name', 'nope')).toEqual({
+      code: 1,
+      out: '',
+      err: 'error: The backup nope does not exist\n',
+    });
+  });
 });

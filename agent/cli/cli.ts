@@ -1,16 +1,18 @@
 // The yargs command tree of `medusa-agent`: cassandra-medusa's commands and options for one node or a
 // whole cluster, reading a medusa.ini-compatible file.
 import yargs, { type Argv } from 'yargs';
-import { humanizeBytes } from '../../lib/units.js';
 import { CassandraYamlError } from '../cassandra/cassandra-yaml.js';
 import type { ConfigOverrides } from '../config/environment.js';
 import { ConfigError } from '../config/medusa-ini.js';
 import { IniSyntaxError } from '../config/ini.js';
 import { snapshotTag } from '../backup/stale-snapshots.js';
+import { InvalidNameError, validateBackupName, validateFqdn } from '../../lib/storage/repository/names.js';
+import { NoSuchBackupError } from '../purge/purge.js';
 import { restoreFromEnvironment } from '../restore/k8s-restore.js';
 import { parseNodeConfigs, runBackupCluster, runRestoreCluster } from './cluster-commands.js';
 import type { NodeDirectory } from './cluster-nodes.js';
 import { cliLogger, NodeContext } from './context.js';
+import { retentionSummary, runDeleteBackup } from './retention-commands.js';
 import {
   backupStatus,
   backupSummary,
@@ -42,31 +44,75 @@ interface GlobalArgs {
   prefix?: string;
   fqdn?: string;
   'key-file'?: string;
-  'backup-grace-period-in-days'?: number;
+  /** A string, so that 'abc' is refused here instead of becoming NaN (which would turn grace off). */
+  'backup-grace-period-in-days'?: string;
   verbose: number;
   quiet: boolean;
 }
 
+/** A command-line value that is refused before anything runs (exit 2). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A whole number of days, 0 to 36500 (Medusa's int()); anything else is refused, never NaN. */
+export function parseGraceDays(value: string, what: string): number {
+  const text = value.trim();
+  if (!/^\d+$/.test(text) || Number(text) > 36500)
+    throw new UsageError(`${what}: '${value}' is not a whole number of days (0 to 36500)`);
+  return Number(text);
+}
+
 function overridesOf(argv: GlobalArgs): ConfigOverrides {
+  const grace = argv['backup-grace-period-in-days'];
+  if (argv.fqdn !== undefined) validateFqdn(argv.fqdn);
   return {
     bucketName: argv['bucket-name'],
     prefix: argv.prefix,
     fqdn: argv.fqdn,
     keyFile: argv['key-file'],
-    backupGracePeriodInDays: argv['backup-grace-period-in-days'],
+    backupGracePeriodInDays:
+      grace === undefined ? undefined : parseGraceDays(String(grace), '--backup-grace-period-in-days'),
   };
 }
 
-/** Loads the node context, runs the action, maps errors to messages and exit codes. */
-async function run(argv: GlobalArgs, io: CliIo, action: (ctx: NodeContext) => Promise<number | void>) {
+/** Backup names a command creates or deletes, checked before anything else runs. */
+const checkNames = (names: readonly string[] | string | undefined) => () => {
+  for (const name of typeof names === 'string' ? [names] : (names ?? [])) validateBackupName(name);
+};
+
+/**
+ * Checks the command line (`check`, then the global overrides), loads the node context, runs the
+ * action, maps errors to one-line messages and exit codes.
+ */
+async function run(
+  argv: GlobalArgs,
+  io: CliIo,
+  action: (ctx: NodeContext) => Promise<number | void>,
+  check: () => void = () => undefined,
+) {
   const log = cliLogger(argv.verbose, argv.quiet);
   let ctx: NodeContext | undefined;
   try {
-    ctx = await NodeContext.load(argv['config-file'], overridesOf(argv), log);
+    check();
+    const overrides = overridesOf(argv);
+    ctx = await NodeContext.load(argv['config-file'], overrides, log);
     io.exit((await action(ctx)) ?? exitCodes.ok);
   } catch (error) {
     const usage =
-      error instanceof ConfigError || error instanceof IniSyntaxError || error instanceof CassandraYamlError;
+      error instanceof ConfigError ||
+      error instanceof IniSyntaxError ||
+      error instanceof CassandraYamlError ||
+      error instanceof UsageError ||
+      error instanceof InvalidNameError;
+    if (error instanceof NoSuchBackupError) {
+      io.err(`error: ${error.message}\n`);
+      io.exit(exitCodes.failed);
+      return;
+    }
     io.err(`error: ${(error as Error).message}\n`);
     if (!usage && !(error instanceof CommandFailed)) log.debug('failure', { stack: (error as Error).stack });
     io.exit(usage ? exitCodes.usage : exitCodes.failed);
@@ -118,11 +164,20 @@ function backupOptions<T>(y: Argv<T>) {
   );
 }
 
+/** `backup` only: backup-cluster's node step says the snapshot it took is this backup's. */
+const useExistingSnapshotOption = <T>(y: Argv<T>) =>
+  y.option('use-existing-snapshot', {
+    type: 'boolean',
+    default: false,
+    describe: 'Back up the snapshot medusa-<backup name> taken for this backup (by backup-cluster)',
+  });
+
 const backupArgsOf = (argv: {
   'backup-name'?: string;
   mode: 'full' | 'differential';
   'keep-snapshot': boolean;
   'enable-md5-checks': boolean;
+  'use-existing-snapshot'?: boolean;
   keyspace?: string[];
   table?: string[];
   exclude?: string[];
@@ -132,6 +187,7 @@ const backupArgsOf = (argv: {
   filter: filterOf(argv),
   keepSnapshot: argv['keep-snapshot'],
   md5Checks: argv['enable-md5-checks'],
+  useExistingSnapshot: argv['use-existing-snapshot'],
 });
 
 function restoreOptions<T>(y: Argv<T>) {
@@ -195,17 +251,22 @@ function nodeDirectory(
 }
 
 /** A node-level step of the cluster commands, run on the node by backup-cluster/restore-cluster. */
-const nodeStep = (io: CliIo, step: (ctx: NodeContext) => Promise<void>) => (argv: unknown) =>
-  run(argv as GlobalArgs, io, step);
+const nodeStep =
+  (io: CliIo, step: (ctx: NodeContext) => Promise<void>, check?: () => void) => (argv: unknown) =>
+    run(argv as GlobalArgs, io, step, check);
 
 /** Takes or clears the snapshot of a backup on this node (`medusa-<backup name>`). */
 const snapshotStep = (io: CliIo, backupName: string, outcome: 'taken' | 'cleared') =>
-  nodeStep(io, async (ctx) => {
-    const tag = snapshotTag(backupName);
-    const control = await ctx.control();
-    await (outcome === 'taken' ? control.takeSnapshot(tag) : control.clearSnapshot(tag));
-    io.out(`Snapshot ${tag} ${outcome} on ${ctx.fqdn}\n`);
-  });
+  nodeStep(
+    io,
+    async (ctx) => {
+      const tag = snapshotTag(backupName);
+      const control = await ctx.control();
+      await (outcome === 'taken' ? control.takeSnapshot(tag) : control.clearSnapshot(tag));
+      io.out(`Snapshot ${tag} ${outcome} on ${ctx.fqdn}\n`);
+    },
+    checkNames(backupName),
+  );
 
 export function buildCli(args: string[], io: CliIo): Argv {
   return yargs(args)
@@ -222,29 +283,42 @@ export function buildCli(args: string[], io: CliIo): Argv {
     .option('prefix', { type: 'string' })
     .option('fqdn', { type: 'string', describe: 'This node identity in storage (source node for restores)' })
     .option('key-file', { type: 'string' })
-    .option('backup-grace-period-in-days', { type: 'number' })
+    .option('backup-grace-period-in-days', {
+      type: 'string',
+      describe: 'Days an orphaned file is kept (whole number)',
+    })
     .option('verbose', { alias: 'v', type: 'count', describe: 'More logging' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only warnings and errors' })
     .command(
       ['backup', 'backup-node'],
       'Back up this node',
-      (y) => backupOptions(y),
+      (y) => useExistingSnapshotOption(backupOptions(y)),
       (argv) =>
-        run(argv as unknown as GlobalArgs, io, async (ctx) => {
-          io.out(backupSummary(await runBackup(ctx, backupArgsOf(argv))) + '\n');
-        }),
+        run(
+          argv as unknown as GlobalArgs,
+          io,
+          async (ctx) => {
+            io.out(backupSummary(await runBackup(ctx, backupArgsOf(argv))) + '\n');
+          },
+          checkNames(argv['backup-name']),
+        ),
     )
     .command(
       'backup-cluster',
       'Back up every node of the datacenter (nodes without --node-config over SSH)',
       (y) => clusterOptions(backupOptions(y)),
       (argv) =>
-        run(argv as unknown as GlobalArgs, io, async (ctx) => {
-          const directory = nodeDirectory(ctx, argv as unknown as Parameters<typeof nodeDirectory>[1]);
-          for (const summary of await runBackupCluster(directory, backupArgsOf(argv))) {
-            io.out(summary + '\n');
-          }
-        }),
+        run(
+          argv as unknown as GlobalArgs,
+          io,
+          async (ctx) => {
+            const directory = nodeDirectory(ctx, argv as unknown as Parameters<typeof nodeDirectory>[1]);
+            for (const summary of await runBackupCluster(directory, backupArgsOf(argv))) {
+              io.out(summary + '\n');
+            }
+          },
+          checkNames(argv['backup-name']),
+        ),
     )
     .command(
       'snapshot',
@@ -388,17 +462,51 @@ export function buildCli(args: string[], io: CliIo): Argv {
     )
     .command(
       'purge',
-      'Delete this node backups beyond max_backup_age / max_backup_count, then orphaned files',
-      (y) => y,
+      'Delete this node backups beyond max_backup_age / max_backup_count (complete ones count), then orphaned files',
+      (y) =>
+        y.option('allow-no-complete-backup', {
+          type: 'boolean',
+          default: false,
+          describe: 'Let the rules delete the last complete backup of this node (kept otherwise)',
+        }),
       (argv) =>
         run(argv as unknown as GlobalArgs, io, async (ctx) => {
-          const stats = await runPurge(ctx);
-          io.out(
-            `Purged ${stats.backupsPurged.length} backups${stats.backupsPurged.length ? ` (${stats.backupsPurged.join(', ')})` : ''}, ` +
-              `${stats.objectsPurged} objects, ${humanizeBytes(stats.bytesPurged)}; ` +
-              `${stats.objectsWithinGracePeriod} orphaned objects kept within the grace period\n`,
-          );
+          const stats = await runPurge(ctx, argv['allow-no-complete-backup']);
+          io.out(retentionSummary('Purged', stats) + '\n');
         }),
+    )
+    .command(
+      'delete-backup',
+      'Delete the given backup on the current node (or on all nodes), complete or not',
+      (y) =>
+        y
+          .option('backup-name', {
+            type: 'string',
+            array: true,
+            demandOption: true,
+            describe: 'Backup name (repeat for multiple names)',
+          })
+          .option('all-nodes', {
+            alias: 'a',
+            type: 'boolean',
+            default: false,
+            describe: 'Delete backups on all nodes (default: current node only; -c, --current-node)',
+          })
+          .option('current-node', { alias: 'c', type: 'boolean', default: false, hidden: true }),
+      (argv) =>
+        run(
+          argv as unknown as GlobalArgs,
+          io,
+          async (ctx) => {
+            const stats = await runDeleteBackup(
+              ctx,
+              argv['backup-name'],
+              argv['all-nodes'] && !argv['current-node'],
+            );
+            io.out(retentionSummary('Deleted', stats) + '\n');
+          },
+          checkNames(argv['backup-name']),
+        ),
     )
     .command(
       'k8s-restore',

@@ -1,5 +1,6 @@
 import { openClusterNodes, type ClusterNode, type NodeConfigs, type NodeDirectory } from './cluster-nodes.js';
-import { CommandFailed, type BackupArgs, type RestoreArgs } from './node-commands.js';
+import { inspectStoredBackup } from '../restore/restore-node.js';
+import { CommandFailed, NODE_UNCHANGED, type BackupArgs, type RestoreArgs } from './node-commands.js';
 
 // Whole-cluster commands run from one node. Each other node is reached through its own medusa.ini
 // when --node-config names one (its data directory must be reachable from here: nodes sharing a
@@ -30,8 +31,14 @@ async function closeAll(nodes: Map<string, ClusterNode>): Promise<void> {
  */
 export async function runBackupCluster(directory: NodeDirectory, args: BackupArgs): Promise<string[]> {
   const { self, log } = directory;
-  if (await self.catalog().clusterBackup(args.backupName)) {
-    throw new CommandFailed(`backup ${args.backupName} already exists`);
+  // A backup that some node finished exists; one no node finished is replaced node by node.
+  const existing = await self.catalog().clusterBackup(args.backupName);
+  if (existing && existing.completedNodes.length > 0) {
+    throw new CommandFailed(
+      existing.complete
+        ? `backup ${args.backupName} already exists`
+        : `backup ${args.backupName} already exists, incomplete (${existing.completedNodes.length} of ${Object.keys(existing.tokenMap).length} nodes finished); delete-backup --backup-name ${args.backupName} --all-nodes removes it`,
+    );
   }
   const unreachable = new Set(await (await self.control()).unreachableNodes());
   const tokenMap = await (await self.cql()).tokenMap(unreachable);
@@ -56,7 +63,7 @@ export async function runBackupCluster(directory: NodeDirectory, args: BackupArg
     const summaries: string[] = [];
     for (const node of nodes.values()) {
       log.info('backing up node', { node: node.host, via: node.via, backup: args.backupName });
-      summaries.push(await node.backup(args));
+      summaries.push(await node.backup({ ...args, useExistingSnapshot: true }));
     }
     return summaries;
   } catch (error) {
@@ -103,13 +110,42 @@ export async function runRestoreCluster(
     ? sources.map(([source]) => [source, source])
     : sources.map(([source], i) => [source, [...targets].sort()[i]!]);
   const sourceOf = new Map(mapping.map(([source, target]) => [target, source]));
+  // What storage holds is checked for every node before any node stops.
+  for (const [source] of mapping) {
+    const { storage, checks } = self.config;
+    await inspectStoredBackup({
+      ...{ store: self.store(), prefix: self.prefix, backupName: args.backupName, fqdn: source },
+      ...{
+        filter: args.filter,
+        verifyChecksums: args.verifyChecksums,
+        multipartChunksize: storage.multipartChunksize,
+      },
+      requireChecksums: args.verifyChecksums && checks.enableMd5Checks,
+    }).catch((error: Error) => {
+      throw new CommandFailed(`${source}: ${error.message} (no node was stopped)`);
+    });
+  }
   const nodes = await openClusterNodes(targets, directory, (host) => sourceOf.get(host)!);
   try {
     await Promise.all([...nodes.values()].map((node) => node.stopCassandra()));
     const summaries: string[] = [];
-    for (const [source, target] of mapping) {
-      log.info('restoring node', { source, target, inPlace, via: nodes.get(target)!.via });
-      summaries.push(await nodes.get(target)!.restore({ ...args, inPlace }));
+    const changed = new Set<string>();
+    try {
+      for (const [source, target] of mapping) {
+        log.info('restoring node', { source, target, inPlace, via: nodes.get(target)!.via });
+        changed.add(target);
+        summaries.push(await nodes.get(target)!.restore({ ...args, inPlace }));
+      }
+    } catch (error) {
+      // Nodes the restore has not changed run again on their own data; restored ones stay stopped.
+      const failed = [...changed].at(-1)!;
+      if ((error as Error).message.includes(NODE_UNCHANGED)) changed.delete(failed);
+      const unchanged = [...nodes.values()].filter((node) => !changed.has(node.host));
+      await Promise.all(unchanged.map((node) => node.startCassandra().catch(() => undefined)));
+      throw new CommandFailed(
+        `${failed}: ${(error as Error).message}; started again: ${unchanged.map((n) => n.host).join(', ') || 'none'}` +
+          (changed.size ? `; left stopped (restored or partly restored): ${[...changed].join(', ')}` : ''),
+      );
     }
     // Seeds first, so the others find them. A node reached over SSH is taken to list this node's seeds.
     const ownSeeds = (await self.yaml()).seeds;

@@ -135,6 +135,7 @@ class SshClusterNode implements ClusterNode {
       ...filterWords(args.filter),
       ...(args.keepSnapshot ? ['--keep-snapshot'] : []),
       ...(args.md5Checks ? ['--enable-md5-checks'] : []),
+      ...(args.useExistingSnapshot ? ['--use-existing-snapshot'] : []),
     );
   }
 

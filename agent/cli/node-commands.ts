@@ -29,6 +29,8 @@ export interface BackupArgs {
   filter: TableFilter;
   keepSnapshot: boolean;
   md5Checks: boolean;
+  /** The snapshot medusa-<B> was taken for this backup (backup-cluster's first step): use it. */
+  useExistingSnapshot?: boolean;
   /** Where progress goes besides the log (the sidecar reports it on the job). */
   onProgress?: (progress: Progress) => void;
 }
@@ -56,6 +58,7 @@ export async function runBackup(ctx: NodeContext, args: BackupArgs): Promise<Bac
     multipartChunksize: storage.multipartChunksize,
     concurrency: storage.concurrentTransfers,
     keepSnapshot: args.keepSnapshot,
+    useExistingSnapshot: args.useExistingSnapshot,
     localStorageDir: storage.storageProvider === 'local' ? storage.basePath : undefined,
     logger: ctx.log,
     onProgress: (progress) => {
@@ -215,9 +218,10 @@ export async function runVerify(
   return verifyBackup(ctx.catalog(), backupName, md5Checks || ctx.config.checks.enableMd5Checks);
 }
 
-export async function runPurge(ctx: NodeContext): Promise<PurgeStats> {
+export async function runPurge(ctx: NodeContext, allowNoCompleteBackup = false): Promise<PurgeStats> {
   const { storage } = ctx.config;
   return purge({
+    allowNoCompleteBackup,
     catalog: ctx.catalog(),
     fqdn: ctx.fqdn,
     maxBackupAge: storage.maxBackupAge,

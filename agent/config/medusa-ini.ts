@@ -25,6 +25,16 @@ export interface ParsedMedusaIni {
 const trueWords = ['1', 'true', 'yes', 'on'];
 const falseWords = ['0', 'false', 'no', 'off'];
 
+/** Refuses a number outside the key's bounds (Medusa would take it and fail, or misbehave, later). */
+function inRange(section: string, spec: KeySpec, text: string, value: number): number {
+  const { min = -Number.MAX_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = spec;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    const bounds = spec.max === undefined ? `at least ${min}` : `${min} to ${max}`;
+    throw new ConfigError(`'${text}' is out of range (${bounds})`, section, spec.key);
+  }
+  return value;
+}
+
 function convert(section: string, spec: KeySpec, text: string): unknown {
   const fail = (what: string) => new ConfigError(`'${text}' is not ${what}`, section, spec.key);
   switch (spec.type) {
@@ -32,23 +42,29 @@ function convert(section: string, spec: KeySpec, text: string): unknown {
       return text;
     case 'int':
       if (!/^-?\d+$/.test(text)) throw fail('an integer');
-      return Number(text);
+      return inRange(section, spec, text, Number(text));
     case 'bool':
       if (trueWords.includes(text.toLowerCase())) return true;
       if (falseWords.includes(text.toLowerCase())) return false;
       throw fail('a boolean (true/false, yes/no, on/off, 1/0)');
-    case 'size':
+    case 'size': {
+      let bytes: number;
       try {
-        return parseSize(text);
+        bytes = parseSize(text);
       } catch {
         throw fail('a size (examples: 20MB, 50MiB, 1048576)');
       }
-    case 'bandwidth':
+      return inRange(section, spec, text, bytes);
+    }
+    case 'bandwidth': {
+      let rate: number;
       try {
-        return /\/\s*s\s*$/i.test(text) ? parseBandwidth(text) : parseSize(text);
+        rate = /\/\s*s\s*$/i.test(text) ? parseBandwidth(text) : parseSize(text);
       } catch {
         throw fail('a bandwidth (example: 50MB/s)');
       }
+      return inRange(section, spec, text, rate);
+    }
   }
 }
 
@@ -110,9 +126,6 @@ function validate(config: MedusaConfig): void {
       'storage',
       's3_addressing_style',
     );
-  }
-  if (storage.concurrentTransfers < 1) {
-    throw new ConfigError('must be at least 1', 'storage', 'concurrent_transfers');
   }
   if (!['cql', 'thrift', 'all'].includes(config.checks.healthCheck)) {
     throw new ConfigError(

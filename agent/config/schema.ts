@@ -12,10 +12,23 @@ export interface KeySpec {
   /** Medusa's default; undefined means "not set". Sizes are given as Medusa writes them. */
   default?: string;
   required?: boolean;
+  /** Inclusive bounds of an int, size or bandwidth value; anything outside is refused. */
+  min?: number;
+  max?: number;
 }
 
 const s = (prop: string, key: string, def?: string): KeySpec => ({ prop, key, type: 'string', default: def });
 const i = (prop: string, key: string, def?: string): KeySpec => ({ prop, key, type: 'int', default: def });
+/** An int within [min, max]. */
+const n = (prop: string, key: string, def: string | undefined, min: number, max: number): KeySpec => ({
+  ...i(prop, key, def),
+  min,
+  max,
+});
+const port = (prop: string, key: string, def?: string) => n(prop, key, def, 1, 65535);
+const DAYS = 36500;
+/** Files or requests in flight: beyond this a value is a typo, and would exhaust sockets and memory. */
+const IN_FLIGHT = 512;
 const b = (prop: string, key: string, def?: string): KeySpec => ({ prop, key, type: 'bool', default: def });
 
 export const sectionSpecs = {
@@ -28,24 +41,44 @@ export const sectionSpecs = {
     s('hostFileSeparator', 'host_file_separator', ','),
     s('storageClass', 'storage_class'),
     s('basePath', 'base_path'),
-    i('maxBackupAge', 'max_backup_age', '0'),
-    i('maxBackupCount', 'max_backup_count', '0'),
+    n('maxBackupAge', 'max_backup_age', '0', 0, DAYS),
+    n('maxBackupCount', 'max_backup_count', '0', 0, 1_000_000),
     s('apiProfile', 'api_profile', ''),
-    { prop: 'transferMaxBandwidth', key: 'transfer_max_bandwidth', type: 'bandwidth', default: '50MB/s' },
-    i('concurrentTransfers', 'concurrent_transfers', '1'),
-    { prop: 'multiPartUploadThreshold', key: 'multi_part_upload_threshold', type: 'size', default: '20MB' },
-    { prop: 'multipartChunksize', key: 'multipart_chunksize', type: 'size', default: '50MB' },
-    i('multipartMaxConcurrency', 'multipart_max_concurrency', '4'),
+    {
+      prop: 'transferMaxBandwidth',
+      key: 'transfer_max_bandwidth',
+      type: 'bandwidth',
+      default: '50MB/s',
+      min: 0,
+    },
+    n('concurrentTransfers', 'concurrent_transfers', '1', 1, IN_FLIGHT),
+    {
+      prop: 'multiPartUploadThreshold',
+      key: 'multi_part_upload_threshold',
+      type: 'size',
+      default: '20MB',
+      min: 0,
+    },
+    // S3 parts are at most 5 GiB.
+    {
+      prop: 'multipartChunksize',
+      key: 'multipart_chunksize',
+      type: 'size',
+      default: '50MB',
+      min: 1,
+      max: 5 * 1024 ** 3,
+    },
+    n('multipartMaxConcurrency', 'multipart_max_concurrency', '4', 1, IN_FLIGHT),
     s('host', 'host'),
-    i('port', 'port'),
+    port('port', 'port'),
     s('region', 'region', 'default'),
     b('secure', 'secure', 'True'),
     b('sslVerify', 'ssl_verify', 'False'),
     s('s3AddressingStyle', 's3_addressing_style', 'auto'),
     s('kmsId', 'kms_id'),
     s('sseCKey', 'sse_c_key'),
-    i('readTimeout', 'read_timeout'),
-    i('backupGracePeriodInDays', 'backup_grace_period_in_days', '10'),
+    n('readTimeout', 'read_timeout', undefined, 1, 86400),
+    n('backupGracePeriodInDays', 'backup_grace_period_in_days', '10', 0, DAYS),
     b('useSudoForRestore', 'use_sudo_for_restore', 'True'),
     s('awsCliPath', 'aws_cli_path', 'aws'),
   ],
@@ -67,7 +100,7 @@ export const sectionSpecs = {
     s('nodetoolPassword', 'nodetool_password'),
     s('nodetoolPasswordFilePath', 'nodetool_password_file_path'),
     s('nodetoolHost', 'nodetool_host'),
-    i('nodetoolPort', 'nodetool_port'),
+    port('nodetoolPort', 'nodetool_port'),
     b('nodetoolSsl', 'nodetool_ssl', 'false'),
     s('nodetoolK8sSecretsPath', 'nodetool_k8s_secrets_path'),
     s('sstableloaderBin', 'sstableloader_bin', 'sstableloader'),
@@ -81,10 +114,10 @@ export const sectionSpecs = {
   checks: [
     s('healthCheck', 'health_check', 'cql'),
     s('query', 'query', ''),
-    i('expectedRows', 'expected_rows', '0'),
+    n('expectedRows', 'expected_rows', '0', 0, Number.MAX_SAFE_INTEGER),
     s('expectedResult', 'expected_result', ''),
     b('enableMd5Checks', 'enable_md5_checks', 'false'),
-    i('md5CheckConcurrency', 'md5_check_concurrency', '1'),
+    n('md5CheckConcurrency', 'md5_check_concurrency', '1', 1, IN_FLIGHT),
   ],
   monitoring: [
     s('monitoringProvider', 'monitoring_provider', 'None'),
@@ -95,14 +128,14 @@ export const sectionSpecs = {
     s('file', 'file', 'medusa.log'),
     s('level', 'level', 'INFO'),
     s('format', 'format', '[%(asctime)s] %(levelname)s: %(message)s'),
-    i('maxBytes', 'maxbytes', '20000000'),
-    i('backupCount', 'backupcount', '50'),
+    n('maxBytes', 'maxbytes', '20000000', 0, Number.MAX_SAFE_INTEGER),
+    n('backupCount', 'backupcount', '50', 0, 1_000_000),
   ],
   grpc: [
     b('enabled', 'enabled', 'False'),
-    i('maxSendMessageLength', 'max_send_message_length', '536870912'),
-    i('maxReceiveMessageLength', 'max_receive_message_length', '134217728'),
-    i('port', 'port', '50051'),
+    n('maxSendMessageLength', 'max_send_message_length', '536870912', 1, 2 ** 31 - 1),
+    n('maxReceiveMessageLength', 'max_receive_message_length', '134217728', 1, 2 ** 31 - 1),
+    port('port', 'port', '50051'),
     s('caCert', 'ca_cert'),
     s('tlsCert', 'tls_cert'),
     s('tlsKey', 'tls_key'),
@@ -118,10 +151,10 @@ export const sectionSpecs = {
   ssh: [
     s('username', 'username'),
     s('keyFile', 'key_file', ''),
-    i('port', 'port', '22'),
+    port('port', 'port', '22'),
     s('certFile', 'cert_file', ''),
     b('usePty', 'use_pty', 'False'),
-    i('keepaliveSeconds', 'keepalive_seconds', '60'),
+    n('keepaliveSeconds', 'keepalive_seconds', '60', 0, 86400),
     b('loginShell', 'login_shell', 'False'),
   ],
 } as const satisfies Record<string, readonly KeySpec[]>;

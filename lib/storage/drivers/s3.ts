@@ -11,6 +11,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -273,6 +274,35 @@ export class S3Backend implements StorageBackend {
 
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  /**
+   * Multipart uploads a killed process left behind (a failed one is aborted where it fails): those
+   * under `prefix` initiated before `before` are aborted, so their parts stop costing storage.
+   */
+  async abortIncompleteUploads(prefix: string, before: Date): Promise<string[]> {
+    const stale: { Key: string; UploadId: string }[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+        }),
+      );
+      for (const upload of page.Uploads ?? []) {
+        if (upload.Key && upload.UploadId && (upload.Initiated ?? new Date(0)) < before)
+          stale.push({ Key: upload.Key, UploadId: upload.UploadId });
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    for (const upload of stale)
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, ...upload }));
+    return stale.map((upload) => upload.Key);
   }
 
   async close(): Promise<void> {

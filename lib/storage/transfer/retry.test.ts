@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { NotFoundError } from '../driver.js';
-import { backoffDelay, isTransient, withRetry } from './retry.js';
+import { backoffDelay, isTransient, retryReason, withRetry } from './retry.js';
 
 const policy = { attempts: 4, baseDelayMs: 1, maxDelayMs: 8 };
 
@@ -68,5 +68,46 @@ describe('withRetry', () => {
       }),
     ).rejects.toMatchObject({ name: 'AccessDenied' });
     expect(calls).toBe(1);
+  });
+});
+
+describe('retry logging', () => {
+  it('writes one warning line per retry with the attempt and the reason, and nothing of the request', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    let calls = 0;
+    try {
+      await withRetry(policy, async () => {
+        calls += 1;
+        if (calls < 3) {
+          throw Object.assign(new Error('We encountered an internal error.\n    at Foo (x.js:1:1)'), {
+            name: 'InternalError',
+            $metadata: { httpStatusCode: 500 },
+            request: { headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIASECRET' } },
+          });
+        }
+        return 'ok';
+      });
+    } finally {
+      spy.mockRestore();
+    }
+    const warnings = lines.filter((line) => line.includes('"level":"warn"'));
+    expect(warnings).toHaveLength(2);
+    expect(JSON.parse(warnings[0]!)).toMatchObject({
+      component: 'storage',
+      attempt: 1,
+      attempts: 4,
+      reason: 'InternalError: HTTP 500: We encountered an internal error.',
+    });
+    expect(JSON.parse(warnings[1]!).msg).toMatch(
+      /^storage request failed \(attempt 2 of 4\), retrying in \d+ ms: InternalError/,
+    );
+    expect(lines.join('')).not.toContain('AKIASECRET');
+    expect(retryReason(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(
+      'ECONNRESET: read ECONNRESET',
+    );
   });
 });

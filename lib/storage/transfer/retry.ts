@@ -1,11 +1,46 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '../../log.js';
 import { NotFoundError } from '../driver.js';
+
+const log = createLogger('storage');
+
+/** Why an attempt failed, in one line: the error's code or name and its first message line. */
+export function retryReason(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return String(error);
+  const record = error as {
+    code?: unknown;
+    name?: unknown;
+    message?: unknown;
+    $metadata?: { httpStatusCode?: number };
+  };
+  const code =
+    typeof record.code === 'string' ? record.code : typeof record.name === 'string' ? record.name : 'Error';
+  const status = record.$metadata?.httpStatusCode;
+  const message = typeof record.message === 'string' ? record.message.split('\n')[0]!.trim() : '';
+  return [code, status ? `HTTP ${status}` : '', message].filter(Boolean).join(': ');
+}
+
+/**
+ * The warning every retry leaves: attempt, delay and reason. Only the error's code, status and
+ * message go out (never its request, headers or credentials), and lib/log redacts secret fields.
+ */
+function logRetry(error: unknown, attempt: number, attempts: number, delayMs: number): void {
+  log.warn(
+    `storage request failed (attempt ${attempt} of ${attempts}), retrying in ${delayMs} ms: ${retryReason(error)}`,
+    {
+      attempt,
+      attempts,
+      delayMs,
+      reason: retryReason(error),
+    },
+  );
+}
 
 export interface RetryPolicy {
   attempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
-  /** Called before each new attempt; for logs and tests. */
+  /** Called before each new attempt instead of the default warning line; for tests and callers' own logs. */
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
@@ -76,7 +111,8 @@ export async function withRetry<T>(
     } catch (error) {
       if (attempt >= policy.attempts || !isTransient(error)) throw error;
       const delay = backoffDelay(policy, attempt);
-      policy.onRetry?.(error, attempt, delay);
+      if (policy.onRetry) policy.onRetry(error, attempt, delay);
+      else logRetry(error, attempt, policy.attempts, delay);
       await sleep(delay);
     }
   }
