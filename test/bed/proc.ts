@@ -79,8 +79,10 @@ function runsCommand(pid: number, command: string): boolean {
     return true;
   }
   if (args.length === 0) return true; // a zombie, or a process that hid its arguments
+  // A process may retitle itself (sshd: "sshd: /path/sshd -D [listener] ..."): look inside too.
+  const words = args.flatMap((a) => a.split(/\s+/));
   const name = basename(command);
-  return args.some((a) => a === command || basename(a) === name);
+  return words.some((w) => w === command || basename(w) === name);
 }
 
 /**
