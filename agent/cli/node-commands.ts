@@ -8,12 +8,21 @@ import { formatProgress, type Progress } from '../backup/progress.js';
 import type { TableFilter } from '../backup/snapshot-files.js';
 import { cqlAddress } from '../cassandra/cassandra-yaml.js';
 import { purge, type PurgeStats } from '../purge/purge.js';
-import { restoreNode, type RestoreNodeResult } from '../restore/restore-node.js';
+import {
+  planRestore,
+  restoreNode,
+  RestoreRefused,
+  type RestoreNodeOptions,
+  type RestoreNodeResult,
+} from '../restore/restore-node.js';
 import { verifyBackup, type VerifyResult } from '../verify/verify.js';
 import type { NodeContext } from './context.js';
 import { backupJson, backupLine, statusText } from './report.js';
 
 const sh = promisify(exec);
+
+/** How a refused restore says that it changed nothing (restore-cluster reads it, also over SSH). */
+export const NODE_UNCHANGED = 'nothing on the node was changed';
 
 /** A failure the CLI reports with exit code 1 (the operation did not succeed). */
 export class CommandFailed extends Error {
@@ -127,6 +136,9 @@ export async function startCassandra(ctx: NodeContext): Promise<void> {
 /**
  * restore-node: outside Kubernetes, stops Cassandra (stop_cmd), restores, starts it (start_cmd) and
  * waits for CQL, as Medusa does. In Kubernetes mode the container lifecycle does both.
+ * Everything that can be checked while Cassandra runs is checked first (planRestore: manifest,
+ * objects and sizes, checksums, paths, free space); a restore refused after the stop, before the node
+ * was changed (a checksum that does not match, a failed download), starts Cassandra again.
  */
 export async function runRestoreNode(ctx: NodeContext, args: RestoreArgs): Promise<RestoreNodeResult> {
   const yaml = await ctx.yaml();
@@ -135,10 +147,8 @@ export async function runRestoreNode(ctx: NodeContext, args: RestoreArgs): Promi
   if (args.intoCurrentSchema) {
     // Read the schema while the node runs, and flush so that emptying the commit log loses nothing.
     currentTableIds = await (await ctx.cql()).tableIds();
-    await (await ctx.control()).flush();
   }
-  if (manage) await stopCassandra(ctx);
-  const result = await restoreNode({
+  const options: RestoreNodeOptions = {
     backupName: args.backupName,
     fqdn: ctx.fqdn,
     prefix: ctx.prefix,
@@ -151,6 +161,7 @@ export async function runRestoreNode(ctx: NodeContext, args: RestoreArgs): Promi
     filter: args.filter,
     stagingRoot: args.tempDir,
     verifyChecksums: args.verifyChecksums,
+    requireChecksums: args.verifyChecksums && ctx.config.checks.enableMd5Checks,
     multipartChunksize: ctx.config.storage.multipartChunksize,
     concurrency: ctx.config.storage.concurrentTransfers,
     restoreKey: args.restoreKey,
@@ -158,7 +169,26 @@ export async function runRestoreNode(ctx: NodeContext, args: RestoreArgs): Promi
     mustBeStopped: [{ host: cqlAddress(yaml), port: yaml.nativePort }],
     logger: ctx.log,
     onProgress: (progress) => ctx.log.info(`progress: ${formatProgress(progress)}`, { ...progress }),
-  });
+  };
+  let plan;
+  try {
+    plan = await planRestore(options);
+  } catch (error) {
+    throw new CommandFailed(`${(error as Error).message} (${NODE_UNCHANGED})`);
+  }
+  if (plan.skipReason) return restoreNode(options, plan);
+  if (args.intoCurrentSchema) await (await ctx.control()).flush();
+  const running = manage && (await portAnswers(cqlAddress(yaml), yaml.nativePort));
+  if (manage) await stopCassandra(ctx);
+  let result: RestoreNodeResult;
+  try {
+    result = await restoreNode(options, plan);
+  } catch (error) {
+    if (!(error instanceof RestoreRefused)) throw error;
+    if (!running) throw new CommandFailed(`${error.message} (${NODE_UNCHANGED})`);
+    await startCassandra(ctx);
+    throw new CommandFailed(`${error.message} (${NODE_UNCHANGED}; Cassandra was started again)`);
+  }
   if (manage) await startCassandra(ctx);
   return result;
 }
@@ -215,7 +245,10 @@ export async function runVerify(
   backupName: string,
   md5Checks: boolean,
 ): Promise<VerifyResult> {
-  return verifyBackup(ctx.catalog(), backupName, md5Checks || ctx.config.checks.enableMd5Checks);
+  return verifyBackup(ctx.catalog(), backupName, md5Checks || ctx.config.checks.enableMd5Checks, {
+    partSize: ctx.config.storage.multipartChunksize,
+    concurrency: ctx.config.storage.concurrentTransfers,
+  });
 }
 
 export async function runPurge(ctx: NodeContext, allowNoCompleteBackup = false): Promise<PurgeStats> {

@@ -78,7 +78,10 @@ export async function verifyWork(ctx: NodeContext, task: MedusaObject): Promise<
   const errors: string[] = [];
   let checked = 0;
   for (const name of names) {
-    const result = await verifyBackup(catalog, name, ctx.config.checks.enableMd5Checks);
+    const result = await verifyBackup(catalog, name, ctx.config.checks.enableMd5Checks, {
+      partSize: ctx.config.storage.multipartChunksize,
+      concurrency: ctx.config.storage.concurrentTransfers,
+    });
     checked += result.objectsChecked;
     errors.push(...result.errors.map((e) => `${name}: ${e}`));
   }

@@ -4,6 +4,8 @@ import {
   type StorageConfig,
   type StorageProvider,
 } from '../../lib/storage/index.js';
+import type { Readable } from 'node:stream';
+import type { ExpectedContent } from '../../lib/storage/hashing.js';
 import type { TransferProgress } from '../../lib/storage/transfer/counter.js';
 import type { StorageSection } from '../config/types.js';
 import type { ObjectStore, StoredObject } from './object-store.js';
@@ -62,12 +64,21 @@ export class LibStorageStore implements ObjectStore {
     return this.storage.uploadFile(key, path, onProgress);
   }
 
-  async downloadFile(key: string, path: string, onProgress?: TransferProgress): Promise<number> {
-    return (await this.storage.downloadFile(key, path, onProgress)).size;
+  async downloadFile(
+    key: string,
+    path: string,
+    onProgress?: TransferProgress,
+    expected?: ExpectedContent,
+  ): Promise<number> {
+    return (await this.storage.downloadFile(key, path, onProgress, expected)).size;
   }
 
   readBytes(key: string): Promise<Buffer> {
     return this.storage.readBytes(key);
+  }
+
+  openRead(key: string): Promise<Readable> {
+    return this.storage.download(key);
   }
 
   head(key: string): Promise<StoredObject | undefined> {

@@ -2,8 +2,15 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { md5PassThrough } from '../../lib/storage/hashing.js';
+import {
+  compareContent,
+  ContentMismatchError,
+  digestPassThrough,
+  md5PassThrough,
+  type ExpectedContent,
+} from '../../lib/storage/hashing.js';
 import { byteCounter, type TransferProgress } from '../../lib/storage/transfer/counter.js';
 import type { ObjectStore, StoredObject } from './object-store.js';
 
@@ -62,13 +69,25 @@ export class LocalObjectStore implements ObjectStore {
     return this.info(key, digest);
   }
 
-  async downloadFile(key: string, path: string, onProgress?: TransferProgress): Promise<number> {
+  async downloadFile(
+    key: string,
+    path: string,
+    onProgress?: TransferProgress,
+    expected?: ExpectedContent,
+  ): Promise<number> {
     await mkdir(dirname(path), { recursive: true });
     const temporary = `${path}.${randomUUID()}.download`;
     try {
       const source = createReadStream(this.path(key));
       const target = createWriteStream(temporary);
-      await pipeline(source, byteCounter(onProgress), target);
+      if (expected) {
+        const { stream: hashing, digest } = digestPassThrough(expected.partSize);
+        await pipeline(source, byteCounter(onProgress), hashing, target);
+        const comparison = compareContent(expected, digest.digests());
+        if (comparison.verdict === 'mismatch') throw new ContentMismatchError(key, comparison.reason);
+      } else {
+        await pipeline(source, byteCounter(onProgress), target);
+      }
       await rename(temporary, path);
     } catch (error) {
       await rm(temporary, { force: true });
@@ -79,6 +98,12 @@ export class LocalObjectStore implements ObjectStore {
 
   async readBytes(key: string): Promise<Buffer> {
     return readFile(this.path(key));
+  }
+
+  async openRead(key: string): Promise<Readable> {
+    const path = this.path(key);
+    await stat(path); // ENOENT here rather than on the first read
+    return createReadStream(path, { highWaterMark: 4 * 1024 * 1024 });
   }
 
   async head(key: string): Promise<StoredObject | undefined> {

@@ -2,6 +2,8 @@
 // (same names and shapes), so it can be passed wherever an ObjectStore is expected; the agent keeps
 // this narrow interface so that it depends on nothing else of that module.
 
+import type { Readable } from 'node:stream';
+import type { ExpectedContent } from '../../lib/storage/hashing.js';
 import type { TransferProgress } from '../../lib/storage/transfer/counter.js';
 
 export interface StoredObject {
@@ -20,9 +22,20 @@ export interface ObjectStore {
   putBytes(key: string, data: Buffer | string): Promise<StoredObject>;
   /** `onProgress` hears the running byte count of the current attempt while the file streams. */
   uploadFile(key: string, path: string, onProgress?: TransferProgress): Promise<StoredObject>;
-  /** Downloads to `path` (never leaving it truncated); resolves with the byte count. */
-  downloadFile(key: string, path: string, onProgress?: TransferProgress): Promise<number>;
+  /**
+   * Downloads to `path` (never leaving it truncated); resolves with the byte count. With `expected`
+   * the bytes are hashed while they stream, and a file of another size or checksum is refused
+   * (ContentMismatchError) before it reaches `path`.
+   */
+  downloadFile(
+    key: string,
+    path: string,
+    onProgress?: TransferProgress,
+    expected?: ExpectedContent,
+  ): Promise<number>;
   readBytes(key: string): Promise<Buffer>;
+  /** The object's bytes as a stream (verify reads and hashes them without writing anything). */
+  openRead(key: string): Promise<Readable>;
   head(key: string): Promise<StoredObject | undefined>;
   /** Every object whose key starts with `prefix` (a plain string prefix). */
   list(prefix: string): Promise<StoredObject[]>;

@@ -1,5 +1,8 @@
 import type { Catalog } from '../catalog/catalog.js';
-import { checkableHash } from '../../lib/storage/hashing.js';
+import { compareContent, ContentDigest } from '../../lib/storage/hashing.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { mapLimited } from '../util/limit.js';
+import { recordedChecksums } from './recorded-checksums.js';
 
 export interface VerifyResult {
   backupName: string;
@@ -8,19 +11,50 @@ export interface VerifyResult {
   errors: string[];
   warnings: string[];
   objectsChecked: number;
+  /** Objects whose bytes were read and matched a recorded checksum (md5 checks only). */
+  contentsChecked: number;
+}
+
+export interface VerifyOptions {
+  /** multipart_chunksize: the part size of S3 multipart ETags. */
+  partSize?: number;
+  /** Objects read at once with md5 checks (concurrent_transfers). */
+  concurrency?: number;
+}
+
+/** The bytes of an object, hashed as they stream (nothing written anywhere). */
+async function digestOf(store: ObjectStore, key: string, partSize: number) {
+  const digest = new ContentDigest(partSize);
+  for await (const chunk of await store.openRead(key)) digest.update(chunk as Buffer);
+  return digest.digests();
 }
 
 /**
  * Medusa's `verify`: the cluster backup must be complete; every manifest object must exist in storage
- * with its size (and hash, when md5 checks are on); full backups must hold nothing else.
- * Statistics.db files are skipped (Cassandra rewrites them); a different Summary.db only warns.
+ * with its size; full backups must hold nothing else. Statistics.db files are skipped (Cassandra
+ * rewrites them); a different Summary.db only warns.
+ *
+ * With md5 checks every object's bytes are read from storage and compared with the checksum the
+ * backup recorded when it uploaded the file (the manifest's MD5, or for a reused pool entry without
+ * one, the one the backup that uploaded that object recorded) — never with a hash storage computes
+ * from what it holds now. An object for which no backup recorded a usable checksum is named in a
+ * warning: only its size was checked.
  */
 export async function verifyBackup(
   catalog: Catalog,
   backupName: string,
   md5Checks = false,
+  options: VerifyOptions = {},
 ): Promise<VerifyResult> {
-  const result: VerifyResult = { backupName, ok: false, errors: [], warnings: [], objectsChecked: 0 };
+  const result: VerifyResult = {
+    backupName,
+    ok: false,
+    errors: [],
+    warnings: [],
+    objectsChecked: 0,
+    contentsChecked: 0,
+  };
+  const partSize = options.partSize ?? 50 * 1024 ** 2;
   const backup = await catalog.clusterBackup(backupName);
   if (!backup) {
     result.errors.push(`backup ${backupName} does not exist`);
@@ -34,29 +68,57 @@ export async function verifyBackup(
       : `${catalog.layout.dataRoot(node.fqdn, node.name, false)}/`;
     const stored = await catalog.listing(root);
     const listed = new Set<string>();
-    for (const section of await catalog.manifestOf(node)) {
+    let manifest;
+    try {
+      manifest = await catalog.manifestOf(node);
+    } catch (error) {
+      result.errors.push((error as Error).message);
+      continue;
+    }
+    const checksums = md5Checks ? await recordedChecksums(catalog, node, manifest, partSize) : undefined;
+    const toRead: { path: string; size: number; hash: string }[] = [];
+    const problem = (path: string, what: string) => {
+      if (path.endsWith('-Summary.db')) result.warnings.push(`${path}: ${what}`);
+      else result.errors.push(`${path}: ${what}`);
+    };
+    for (const section of manifest) {
       for (const object of section.objects) {
         listed.add(object.path);
         if (object.path.endsWith('-Statistics.db')) continue;
         result.objectsChecked++;
-        const actual = stored.get(object.path);
+        const actual = stored.get(object.path) ?? (await catalog.store.head(object.path));
         if (!actual) {
           result.errors.push(`${object.path}: missing from storage`);
           continue;
         }
-        const sizeDiffers = actual.size !== object.size;
-        const expected = checkableHash(object.MD5);
-        const found = checkableHash(actual.hash);
-        const hashDiffers = md5Checks && expected !== undefined && found !== undefined && expected !== found;
-        if (sizeDiffers || hashDiffers) {
-          const what = sizeDiffers
-            ? `size ${actual.size}, manifest says ${object.size}`
-            : 'hash differs from the manifest';
-          if (object.path.endsWith('-Summary.db')) result.warnings.push(`${object.path}: ${what}`);
-          else result.errors.push(`${object.path}: ${what}`);
+        if (actual.size !== object.size) {
+          problem(object.path, `size ${actual.size}, manifest says ${object.size}`);
+          continue;
         }
+        if (!checksums) continue;
+        const hash = checksums.get(object.path)?.hash;
+        if (hash === undefined)
+          result.warnings.push(
+            `${object.path}: no backup recorded a usable checksum, only its size was checked`,
+          );
+        else toRead.push({ path: object.path, size: object.size, hash });
       }
     }
+    const findings = await mapLimited(toRead, options.concurrency ?? 4, async (object) => {
+      try {
+        const comparison = compareContent(
+          { size: object.size, hash: object.hash, partSize },
+          await digestOf(catalog.store, object.path, partSize),
+        );
+        return comparison.verdict === 'mismatch' ? `content differs: ${comparison.reason}` : undefined;
+      } catch (error) {
+        return `could not be read (${(error as Error).message})`;
+      }
+    });
+    toRead.forEach((object, i) => {
+      if (findings[i] === undefined) result.contentsChecked++;
+      else problem(object.path, findings[i]);
+    });
     if (!node.differential) {
       for (const key of stored.keys()) {
         if (!listed.has(key) && !key.endsWith('-Statistics.db'))

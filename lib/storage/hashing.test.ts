@@ -3,7 +3,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkableHash, fileDigests, hashesMatch, multipartEtagOf, normaliseHash } from './hashing.js';
+import { pipeline } from 'node:stream/promises';
+import { Readable, Writable } from 'node:stream';
+import {
+  checkableContentHash,
+  checkableHash,
+  compareContent,
+  ContentDigest,
+  digestPassThrough,
+  fileDigests,
+  hashesMatch,
+  multipartEtagOf,
+  normaliseHash,
+} from './hashing.js';
 
 const empty = 'd41d8cd98f00b204e9800998ecf8427e';
 
@@ -59,5 +71,68 @@ describe('S3 multipart ETags', () => {
     expect(digestsOfFile.md5).toBe(createHash('md5').update(data).digest('hex'));
     expect((await fileDigests(path, 5000)).multipartEtag).toMatch(/-1$/);
     rmSync(dir, { recursive: true });
+  });
+});
+
+describe('streaming digests', () => {
+  const data = randomBytes(2500);
+  const md5 = createHash('md5').update(data).digest('hex');
+
+  it('give the MD5 and the multipart ETag of the bytes, however they are chunked', async () => {
+    for (const chunk of [1, 7, 1000, 4096]) {
+      const digest = new ContentDigest(1000);
+      for (let at = 0; at < data.length; at += chunk) digest.update(data.subarray(at, at + chunk));
+      expect(digest.digests()).toEqual({ size: 2500, md5, multipartEtag: multipartEtagOf(data, 1000) });
+    }
+    const { stream, digest } = digestPassThrough(1000);
+    const passed: Buffer[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        passed.push(chunk);
+        callback();
+      },
+    });
+    await pipeline(Readable.from([data.subarray(0, 1234), data.subarray(1234)]), stream, sink);
+    expect(Buffer.concat(passed).equals(data)).toBe(true);
+    expect(digest.digests().md5).toBe(md5);
+  });
+
+  it('are compared with what the backup recorded: hex, base64, multipart; a flipped byte is a mismatch', () => {
+    const digests = { size: 2500, md5, multipartEtag: multipartEtagOf(data, 1000) };
+    const expected = (hash: string | null, size = 2500) => ({ size, hash, partSize: 1000 });
+    expect(compareContent(expected(md5), digests)).toEqual({ verdict: 'match' });
+    expect(compareContent(expected(Buffer.from(md5, 'hex').toString('base64')), digests).verdict).toBe(
+      'match',
+    );
+    expect(compareContent(expected(`"${multipartEtagOf(data, 1000)}"`), digests).verdict).toBe('match');
+    const flipped = Buffer.from(data);
+    flipped[100] = flipped[100]! ^ 0xff;
+    const bad = {
+      size: 2500,
+      md5: createHash('md5').update(flipped).digest('hex'),
+      multipartEtag: multipartEtagOf(flipped, 1000),
+    };
+    expect(compareContent(expected(md5), bad)).toEqual({
+      verdict: 'mismatch',
+      reason: `checksum ${bad.md5} where the backup recorded ${md5}`,
+    });
+    expect(compareContent(expected(multipartEtagOf(data, 1000)), bad).verdict).toBe('mismatch');
+    expect(compareContent(expected(md5, 2501), digests)).toEqual({
+      verdict: 'mismatch',
+      reason: '2500 bytes where the manifest says 2501',
+    });
+    // Nothing to check against: only the size decides.
+    expect(compareContent(expected(null), bad)).toEqual({ verdict: 'unchecked' });
+    expect(compareContent(expected('no-md5-hash'), bad)).toEqual({ verdict: 'unchecked' });
+  });
+
+  it('cannot check a multipart ETag whose part count does not fit the part size', () => {
+    const etag = multipartEtagOf(data, 1000); // 3 parts
+    expect(checkableContentHash({ size: 2500, hash: etag, partSize: 1000 })).toBe(etag);
+    expect(checkableContentHash({ size: 2500, hash: etag, partSize: 500 })).toBeUndefined();
+    expect(checkableContentHash({ size: 2500, hash: 'opaque-kms-value', partSize: 1000 })).toBeUndefined();
+    expect(
+      checkableContentHash({ size: 0, hash: multipartEtagOf(Buffer.alloc(0), 1000), partSize: 1000 }),
+    ).toMatch(/-1$/);
   });
 });

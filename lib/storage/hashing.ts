@@ -38,33 +38,116 @@ export function hashesMatch(a: string | null | undefined, b: string | null | und
   return left === right;
 }
 
-/** MD5 of a file, hex, plus the S3 multipart ETag it would get with the given part size. */
-export async function fileDigests(
-  path: string,
-  partSize: number,
-): Promise<{ md5: string; multipartEtag: string }> {
-  const whole = createHash('md5');
-  const partDigests: Buffer[] = [];
-  let part = createHash('md5');
-  let inPart = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
-    whole.update(chunk);
+/** The checksums of some bytes: hex MD5, and the S3 multipart ETag they would get with a part size. */
+export interface ContentDigests {
+  size: number;
+  md5: string;
+  multipartEtag: string;
+}
+
+/** Hashes bytes as they stream: the whole MD5 and the part MD5s of an S3 multipart upload at once. */
+export class ContentDigest {
+  private readonly whole = createHash('md5');
+  private readonly partDigests: Buffer[] = [];
+  private part = createHash('md5');
+  private inPart = 0;
+  private size = 0;
+
+  constructor(readonly partSize: number) {}
+
+  update(chunk: Buffer): void {
+    this.whole.update(chunk);
+    this.size += chunk.length;
     let offset = 0;
     while (offset < chunk.length) {
-      const take = Math.min(chunk.length - offset, partSize - inPart);
-      part.update(chunk.subarray(offset, offset + take));
-      inPart += take;
+      const take = Math.min(chunk.length - offset, this.partSize - this.inPart);
+      this.part.update(chunk.subarray(offset, offset + take));
+      this.inPart += take;
       offset += take;
-      if (inPart === partSize) {
-        partDigests.push(part.digest());
-        part = createHash('md5');
-        inPart = 0;
+      if (this.inPart === this.partSize) {
+        this.partDigests.push(this.part.digest());
+        this.part = createHash('md5');
+        this.inPart = 0;
       }
     }
   }
-  if (inPart > 0 || partDigests.length === 0) partDigests.push(part.digest());
-  const combined = createHash('md5').update(Buffer.concat(partDigests)).digest('hex');
-  return { md5: whole.digest('hex'), multipartEtag: `${combined}-${partDigests.length}` };
+
+  /** Once, after the last chunk. */
+  digests(): ContentDigests {
+    if (this.inPart > 0 || this.partDigests.length === 0) this.partDigests.push(this.part.digest());
+    const combined = createHash('md5').update(Buffer.concat(this.partDigests)).digest('hex');
+    return {
+      size: this.size,
+      md5: this.whole.digest('hex'),
+      multipartEtag: `${combined}-${this.partDigests.length}`,
+    };
+  }
+}
+
+/** A pass-through stream that feeds a ContentDigest (read its digests once the stream ended). */
+export function digestPassThrough(partSize: number): { stream: Transform; digest: ContentDigest } {
+  const digest = new ContentDigest(partSize);
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      digest.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  return { stream, digest };
+}
+
+/** MD5 of a file, hex, plus the S3 multipart ETag it would get with the given part size. */
+export async function fileDigests(path: string, partSize: number): Promise<ContentDigests> {
+  const digest = new ContentDigest(partSize);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>)
+    digest.update(chunk);
+  return digest.digests();
+}
+
+/** What an object's bytes must be: its size, and the checksum recorded when it was uploaded. */
+export interface ExpectedContent {
+  size: number;
+  /** The manifest's MD5 (any provider form) or one found elsewhere; null when none is known. */
+  hash: string | null;
+  /** multipart_chunksize: the part size S3 multipart ETags were computed with. */
+  partSize: number;
+}
+
+/**
+ * The hash the bytes can be checked against, or undefined when they cannot be (unknown hash, or a
+ * multipart ETag whose part count does not fit the size with this part size: then only sizes decide).
+ */
+export function checkableContentHash(expected: ExpectedContent): string | undefined {
+  const hash = checkableHash(expected.hash);
+  if (!hash?.includes('-')) return hash;
+  const parts = Math.max(1, Math.ceil(expected.size / expected.partSize));
+  return Number(hash.slice(hash.indexOf('-') + 1)) === parts ? hash : undefined;
+}
+
+/** How bytes compare with what was expected: 'match', 'unchecked' (size right, no usable hash) or why not. */
+export function compareContent(
+  expected: ExpectedContent,
+  actual: ContentDigests,
+): { verdict: 'match' | 'unchecked' } | { verdict: 'mismatch'; reason: string } {
+  if (actual.size !== expected.size)
+    return { verdict: 'mismatch', reason: `${actual.size} bytes where the manifest says ${expected.size}` };
+  const hash = checkableContentHash(expected);
+  if (hash === undefined) return { verdict: 'unchecked' };
+  const found = hash.includes('-') ? actual.multipartEtag : actual.md5;
+  return found === hash
+    ? { verdict: 'match' }
+    : { verdict: 'mismatch', reason: `checksum ${found} where the backup recorded ${hash}` };
+}
+
+/** Bytes that are not what the backup recorded (a download refused before it reached its path). */
+export class ContentMismatchError extends Error {
+  constructor(
+    readonly key: string,
+    readonly reason: string,
+  ) {
+    super(`${key}: ${reason}`);
+    this.name = 'ContentMismatchError';
+  }
 }
 
 /**

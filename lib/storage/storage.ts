@@ -4,7 +4,14 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { hashesMatch, md5PassThrough } from './hashing.js';
+import {
+  compareContent,
+  ContentMismatchError,
+  digestPassThrough,
+  hashesMatch,
+  md5PassThrough,
+  type ExpectedContent,
+} from './hashing.js';
 import { isS3, resolveConfig, type ResolvedStorageConfig, type StorageConfig } from './config.js';
 import type { ByteRange, ObjectInfo, SourceFactory, StorageBackend } from './driver.js';
 import { AzureBackend } from './drivers/azure.js';
@@ -129,24 +136,38 @@ export class Storage {
 
   /**
    * Downloads to `path` through a temporary file; a failed attempt restarts from scratch so the
-   * destination is never left truncated. Counts against concurrentTransfers.
+   * destination is never left truncated. Counts against concurrentTransfers. With `expected`, the
+   * bytes are hashed as they stream and a file that is not what the backup recorded never reaches
+   * `path`: ContentMismatchError (not retried).
    */
-  downloadFile(key: string, path: string, onProgress?: TransferProgress): Promise<DownloadedFile> {
+  downloadFile(
+    key: string,
+    path: string,
+    onProgress?: TransferProgress,
+    expected?: ExpectedContent,
+  ): Promise<DownloadedFile> {
     return this.transfers.run(() =>
       this.attempt(async () => {
         await mkdir(dirname(path), { recursive: true });
         const temporary = `${path}.${randomUUID()}.download`;
-        const { stream: hashing, md5 } = md5PassThrough();
+        const { stream: hashing, digest } = digestPassThrough(
+          expected?.partSize ?? this.config.multipartChunksize,
+        );
+        let md5: string;
         try {
           const body = this.throttle(await this.backend.getStream(key));
           const written = createWriteStream(temporary);
           await pipeline(body, byteCounter(onProgress), hashing, written);
+          const digests = digest.digests();
+          md5 = digests.md5;
+          const comparison = expected ? compareContent(expected, digests) : undefined;
+          if (comparison?.verdict === 'mismatch') throw new ContentMismatchError(key, comparison.reason);
           await rename(temporary, path);
         } catch (error) {
           await rm(temporary, { force: true });
           throw error;
         }
-        return { size: (await stat(path)).size, md5: md5.digest('hex') };
+        return { size: (await stat(path)).size, md5 };
       }),
     );
   }
