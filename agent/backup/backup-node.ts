@@ -299,11 +299,12 @@ async function recordedHashes(
   return found;
 }
 
+/** What a backup uploads and what it reuses (also the dry-run plan's source). */
 export async function planUploads(
   tables: readonly SnapshotTable[],
   options: BackupNodeOptions,
   layout: MedusaLayout,
-  catalog: Catalog,
+  catalog = new Catalog(options.store, options.prefix),
 ): Promise<PlannedFile[]> {
   const differential = options.mode === 'differential';
   const root = layout.dataRoot(options.fqdn, options.backupName, differential);
