@@ -152,9 +152,16 @@ export function buildCli(argv: string[]) {
               .option('type', {
                 choices: ['full', 'differential'] as const,
                 default: 'differential' as const,
+              })
+              .option('plan', {
+                type: 'boolean',
+                describe:
+                  'Upload nothing: show per node what the backup would upload after reuse, the disk it needs and whether storage is writable (spec.dryRun)',
               }),
           ),
-        ).example('kubectl medusa backup dc1 --type full --wait', 'full backup of dc1, with progress'),
+        )
+          .example('kubectl medusa backup dc1 --type full --wait', 'full backup of dc1, with progress')
+          .example('kubectl medusa backup dc1 --plan', 'what a backup of dc1 would upload, as a table'),
       (argv) => run(argv, async (io) => (await import('./commands/backup.js')).createBackup(argv, io)),
     )
     .command('backups', 'List, get and describe backups (MedusaBackups)', (y) =>

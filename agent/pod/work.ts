@@ -4,22 +4,90 @@ import {
   createObject,
   deleteObject,
   listObjects,
+  medusaPath,
   patchStatus,
   type MedusaObject,
 } from '../../lib/medusa-api.js';
 import type { NodeProgressReport } from '../../lib/node-report.js';
+import { apiVersion } from '../../crds/common.js';
+import { kubeRequest } from '../../lib/kube-request.js';
 import { humanizeBytes } from '../../lib/units.js';
+import { planNodeBackup, type NodeBackupPlan } from '../backup/plan.js';
 import type { NodeContext } from '../cli/context.js';
 import { runBackup } from '../cli/node-commands.js';
 import { purge } from '../purge/purge.js';
 import { verifyBackup } from '../verify/verify.js';
+import { podIdentity, podKubeConfig } from './context.js';
 import type { Reporter } from './reporter.js';
 
 type Final = Omit<NodeProgressReport, 'node'>;
 
+/** The node's entry in status.plan, applied with its own field manager (agents never collide). */
+async function reportPlan(job: MedusaObject, node: string, plan: NodeBackupPlan): Promise<void> {
+  const { namespace = '', name } = job.metadata;
+  const entry = {
+    node,
+    host: plan.fqdn,
+    snapshotFiles: plan.snapshotFiles,
+    snapshotBytes: plan.snapshotBytes,
+    uploadFiles: plan.uploadFiles,
+    uploadBytes: plan.uploadBytes,
+    reuploadFiles: plan.reuploadFiles,
+    reusedFiles: plan.reusedFiles,
+    reusedBytes: plan.reusedBytes,
+    uploads: plan.uploads,
+    uploadsOmitted: plan.uploadsOmitted,
+    ...(plan.dataFreeBytes !== undefined ? { dataFreeBytes: plan.dataFreeBytes } : {}),
+    ...(plan.storageFreeBytes !== undefined ? { storageFreeBytes: plan.storageFreeBytes } : {}),
+    storageReachable: plan.storageReachable,
+    storageWritable: plan.storageWritable,
+    problems: plan.problems.map((p) => p.slice(0, 1024)).slice(0, 32),
+  };
+  await kubeRequest(
+    podKubeConfig(),
+    'PATCH',
+    medusaPath('medusabackupjobs', namespace, name, 'status'),
+    { apiVersion, kind: 'MedusaBackupJob', metadata: { name, namespace }, status: { plan: [entry] } },
+    { patchType: 'apply', query: { fieldManager: `medusa-agent-plan-${node}`.slice(0, 128), force: 'true' } },
+  );
+}
+
+/** dryRun: plans this node's backup (nothing is written to storage), reports it in status.plan. */
+async function planWork(
+  ctx: NodeContext,
+  job: MedusaObject,
+  filter: { include?: string[]; exclude?: string[] },
+) {
+  const yaml = await ctx.yaml();
+  const { storage, checks } = ctx.config;
+  const plan = await planNodeBackup({
+    backupName: job.metadata.name,
+    mode: job.spec?.backupType === 'full' ? 'full' : 'differential',
+    fqdn: ctx.fqdn,
+    prefix: ctx.prefix,
+    dataDirectory: yaml.dataDirectory,
+    store: ctx.store(),
+    control: await ctx.control(),
+    metadata: await ctx.cql(),
+    filter,
+    md5Checks: checks.enableMd5Checks,
+    multipartChunksize: storage.multipartChunksize,
+    localStorageDir: storage.storageProvider === 'local' ? storage.basePath : undefined,
+    logger: ctx.log,
+  });
+  await reportPlan(job, podIdentity().pod, plan);
+  return {
+    phase: 'Succeeded' as const,
+    filesTotal: plan.uploadFiles,
+    bytesTotal: plan.uploadBytes,
+    host: ctx.fqdn,
+  };
+}
+
 /** Backs this node up as the job asks; resolves with the final report (node identity included). */
 export async function backupWork(ctx: NodeContext, job: MedusaObject, reporter: Reporter): Promise<Final> {
   const filter = job.spec?.filter as { include?: string[]; exclude?: string[] } | undefined;
+  if (job.spec?.dryRun === true) return planWork(ctx, job, filter ?? {});
   const result = await runBackup(ctx, {
     backupName: job.metadata.name,
     mode: job.spec?.backupType === 'full' ? 'full' : 'differential',

@@ -12,6 +12,7 @@ import {
 import { kubernetesBackupNameProblem } from '../../lib/storage/repository/names.js';
 import { humanizeBytes } from '../../lib/units.js';
 import type { NodeProgressReport } from '../../lib/node-report.js';
+import type { NodePlan } from '../../crds/index.js';
 import { endConditions, setCondition, type Condition, type Context } from '../context.js';
 import type { Result } from '../loop.js';
 
@@ -99,6 +100,7 @@ export async function reconcileBackupJob(ctx: Context, namespace: string, name: 
       await finish(ctx, job, now, [], message);
       return;
     }
+    const plan = isPlan(job);
     await patchStatus(ctx.kc, 'medusabackupjobs', namespace, name, {
       startTime: kubeTime(now),
       inProgress: pods,
@@ -107,8 +109,8 @@ export async function reconcileBackupJob(ctx: Context, namespace: string, name: 
         {
           type: 'Progressing',
           status: 'True',
-          reason: 'BackupStarted',
-          message: `backing up ${pods.length} nodes`,
+          reason: plan ? 'PlanStarted' : 'BackupStarted',
+          message: plan ? `planning the backup of ${pods.length} nodes` : `backing up ${pods.length} nodes`,
         },
         now,
       ),
@@ -116,8 +118,8 @@ export async function reconcileBackupJob(ctx: Context, namespace: string, name: 
     await ctx.events.event(
       job,
       'Normal',
-      'BackupStarted',
-      `Backup of ${dcName} started on ${pods.length} nodes: ${pods.join(', ')}`,
+      plan ? 'PlanStarted' : 'BackupStarted',
+      `${plan ? 'Plan of a backup' : 'Backup'} of ${dcName} started on ${pods.length} nodes: ${pods.join(', ')}`,
     );
     return { requeueAfterMs: ctx.timings.pollMs };
   }
@@ -160,6 +162,20 @@ export async function reconcileBackupJob(ctx: Context, namespace: string, name: 
   return { requeueAfterMs: ctx.timings.pollMs };
 }
 
+/** spec.dryRun: the job plans a backup (status.plan) and creates no MedusaBackup. */
+const isPlan = (job: MedusaObject): boolean => job.spec?.dryRun === true;
+
+/** One line about a finished plan, from the agents' status.plan entries. */
+export function planSummary(plans: NodePlan[]): { ready: boolean; message: string } {
+  const sum = (pick: (p: NodePlan) => number) => plans.reduce((total, p) => total + pick(p), 0);
+  const problems = plans.flatMap((p) => (p.problems ?? []).map((problem) => `${p.node}: ${problem}`));
+  const message =
+    `plan: ${plans.length} nodes would upload ${sum((p) => p.uploadFiles)} files (${humanizeBytes(sum((p) => p.uploadBytes))}) ` +
+    `and reuse ${sum((p) => p.reusedFiles)} (${humanizeBytes(sum((p) => p.reusedBytes))})` +
+    (problems.length ? `; problems: ${problems.join('; ')}` : '; nothing in storage was written');
+  return { ready: problems.length === 0, message: message.slice(0, 32_000) };
+}
+
 function mergeReports(existing: NodeReport[], updates: NodeReport[]): NodeReport[] {
   const byNode = new Map(existing.map((r) => [r.node, r]));
   for (const u of updates) byNode.set(u.node, u);
@@ -178,9 +194,22 @@ async function finish(
   const failed = reports.filter((r) => r.phase !== 'Succeeded').map((r) => r.node);
   const finished = reports.filter((r) => r.phase === 'Succeeded').map((r) => r.node);
   const ok = !error && failed.length === 0 && finished.length > 0;
-  const reason = error ? errorReason : ok ? 'BackupSucceeded' : 'BackupFailed';
+  const plan =
+    isPlan(job) && ok ? planSummary((job.status?.plan as NodePlan[] | undefined) ?? []) : undefined;
+  const reason = error
+    ? errorReason
+    : plan
+      ? plan.ready
+        ? 'PlanReady'
+        : 'PlanHasProblems'
+      : ok
+        ? 'BackupSucceeded'
+        : isPlan(job)
+          ? 'PlanFailed'
+          : 'BackupFailed';
   const message =
     error ??
+    plan?.message ??
     (ok
       ? `all ${finished.length} nodes backed up`
       : `failed on ${failed.join(', ')}: ${reports
@@ -209,8 +238,9 @@ async function finish(
   await ensureBackup(ctx, await getObject(ctx.kc, 'medusabackupjobs', namespace, name));
 }
 
-/** Creates the MedusaBackup of a finished job (same name), once. */
+/** Creates the MedusaBackup of a finished job (same name), once; a plan (dryRun) has none. */
 async function ensureBackup(ctx: Context, job: MedusaObject): Promise<void> {
+  if (isPlan(job)) return;
   const { namespace = '', name } = job.metadata;
   if (await findObject(ctx.kc, 'medusabackups', namespace, name)) return;
   const status = job.status ?? {};

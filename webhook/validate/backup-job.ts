@@ -9,15 +9,24 @@ import { fromSchema, type Findings, type ValidationContext } from './result.js';
  * name that shares a prefix with another backup or job of the namespace (Medusa's purge of one
  * would delete the other).
  */
-async function checkBackupName(name: string, ctx: ValidationContext, out: Findings): Promise<void> {
+async function checkBackupName(
+  name: string,
+  plan: boolean,
+  ctx: ValidationContext,
+  out: Findings,
+): Promise<void> {
   const problem = kubernetesBackupNameProblem(name);
   if (problem)
     return void out.causes.push({ field: 'metadata.name', message: problem, reason: 'FieldValueInvalid' });
+  // A plan (dryRun) writes no backup: it collides with nothing, and nothing collides with it.
+  if (plan) return;
   const [backups, jobs] = await Promise.all([
     ctx.reader.list(resources.backup, ctx.namespace),
     ctx.reader.list(resources.backupJob, ctx.namespace),
   ]);
-  const existing = [...backups, ...jobs].map((o) => o.metadata?.name ?? '').filter(Boolean);
+  const existing = [...backups, ...jobs.filter((j) => j.spec?.dryRun !== true)]
+    .map((o) => o.metadata?.name ?? '')
+    .filter(Boolean);
   const collision = prefixCollision(name, existing);
   if (collision)
     out.causes.push({ field: 'metadata.name', message: collision, reason: 'FieldValueForbidden' });
@@ -36,7 +45,7 @@ export async function validateBackupJob(
     return void out.causes.push({ field: 'spec', message: 'is required', reason: 'FieldValueRequired' });
   const name = checked.value.metadata.name;
   // Validating admission sees the final name (generateName is resolved before it runs).
-  if (name !== undefined) await checkBackupName(name, ctx, out);
+  if (name !== undefined) await checkBackupName(name, spec.dryRun === true, ctx, out);
   const field = 'spec.cassandraDatacenter';
   const dc = await requireBoundDatacenter(field, spec.cassandraDatacenter, ctx, out.causes);
   if (!dc) return;
