@@ -4,7 +4,7 @@ import { configurationAnnotation } from '../crds/binding.js';
 import type { CassandraDatacenter } from '../test/harness/cass-operator/datacenter.js';
 import { rackNames, rackSizes } from '../test/harness/cass-operator/datacenter.js';
 import { rackStatefulSet } from '../test/harness/cass-operator/statefulset.js';
-import { memoryClusterReader, resources } from '../webhook/cluster.js';
+import { memoryClusterReader, resources, type KubeObject, type Resource } from '../webhook/cluster.js';
 import { findDatacenter as webhookFindDatacenter } from '../webhook/validate/datacenter.js';
 import {
   cassandraDatacenterModel,
@@ -44,8 +44,18 @@ const plain = (replicas?: number): V1StatefulSet => ({
   },
 });
 
-const webhookSees = (objects: Parameters<typeof memoryClusterReader>[0]) =>
-  webhookFindDatacenter('dc1', { namespace: ns, reader: memoryClusterReader(objects), now: new Date() });
+/** What the webhook finds when the apiserver holds these objects (as JSON, as it sends them). */
+const webhookSees = (objects: { resource: Resource; object: object }[]) =>
+  webhookFindDatacenter('dc1', {
+    namespace: ns,
+    reader: memoryClusterReader(
+      objects.map(({ resource, object }) => ({
+        resource,
+        object: JSON.parse(JSON.stringify(object)) as KubeObject,
+      })),
+    ),
+    now: new Date(),
+  });
 
 const source = (dc?: object, sts?: object): DatacenterSource => ({
   cassandraDatacenter: () => Promise.resolve(dc),

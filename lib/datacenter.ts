@@ -19,8 +19,8 @@ export const cassOperator = {
 /** The fields of a CassandraDatacenter or StatefulSet the model reads (raw API objects fit). */
 export interface DatacenterObject {
   metadata?: { name?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
-  spec?: Record<string, unknown>;
-  status?: Record<string, unknown>;
+  spec?: object;
+  status?: object;
 }
 
 /** What the two readers (client-node clients, the webhook's ClusterReader) must answer. */
@@ -62,14 +62,14 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' && v !==
 /** The model of a CassandraDatacenter object. */
 export function cassandraDatacenterModel(namespace: string, dc: DatacenterObject): DatacenterModel {
   const name = dc.metadata?.name ?? '';
-  const spec = dc.spec ?? {};
+  const spec = (dc.spec ?? {}) as Record<string, unknown>;
   const size = typeof spec.size === 'number' ? spec.size : 0;
   const declared = Array.isArray(spec.racks)
     ? (spec.racks as { name?: string }[]).map((r) => r.name ?? '')
     : [];
   const racks = declared.length > 0 ? declared : ['default'];
   // Pod names use LabelResourceName: status.datacenterName once set, else the object name.
-  const labelName = text(dc.status?.datacenterName) ?? name;
+  const labelName = text((dc.status as { datacenterName?: unknown } | undefined)?.datacenterName) ?? name;
   const counts = splitRacks(size, racks.length);
   const cluster = text(spec.clusterName) ?? '';
   const annotations = dc.metadata?.annotations ?? {};
