@@ -100,7 +100,8 @@ export function statefulSetModel(namespace: string, sts: DatacenterObject): Data
   const replicas = replicasOf(sts);
   const annotations = sts.metadata?.annotations ?? {};
   const matchLabels =
-    (sts.spec?.selector as { matchLabels?: Record<string, string> } | undefined)?.matchLabels ?? {};
+    (sts.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector
+      ?.matchLabels ?? {};
   return {
     kind: 'StatefulSet',
     name,
