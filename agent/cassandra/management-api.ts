@@ -1,5 +1,6 @@
 import type { CassandraControl, NodeState } from './control.js';
 import { CassandraControlError } from './control.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { httpRequestText, type HttpTls } from './http.js';
 
 // cass-operator's management API (k8ssandra/management-api-for-apache-cassandra, OpenAPI
@@ -9,9 +10,16 @@ import { httpRequestText, type HttpTls } from './http.js';
 export interface ManagementApiOptions {
   /** medusa.ini [kubernetes] cassandra_url, or just the origin (http://127.0.0.1:8080). */
   url: string;
-  /** The node's own address, to pick this node's entry from /api/v0/metadata/endpoints. */
+  /**
+   * The node's own address: picks this node's entry from /api/v0/metadata/endpoints only when the
+   * API does not mark it with IS_LOCAL.
+   */
   nodeAddress: string;
   tls?: HttpTls;
+  /** Attempts for an answer 5xx (the first call after a Cassandra restart gets one); default 5. */
+  attempts?: number;
+  /** Wait before the second attempt, doubled for each further one; default 500 ms. */
+  retryDelayMs?: number;
 }
 
 /** An entry of GET /api/v0/metadata/endpoints (values are strings). */
@@ -25,8 +33,9 @@ export function managementApiOrigin(url: string): string {
 }
 
 /**
- * The management API's JSON answers: the OpenAPI examples wrap arrays as `{"entity": [...]}` (a
- * JAX-RS Response serialised by the doc generator); accept both that and the bare value.
+ * The management API's JSON answers: its resources return `Response.ok(Entity.json(value))`, which
+ * Jackson serialises as the Entity object, `{"entity": [...], "variant": ..., "mediaType": ...}`;
+ * accept both that and the bare value.
  */
 function unwrap(value: unknown): unknown {
   if (value && typeof value === 'object' && !Array.isArray(value) && 'entity' in value) {
@@ -44,24 +53,34 @@ export class ManagementApiControl implements CassandraControl {
   }
 
   private async call(operation: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
-    let result;
-    try {
-      result = await httpRequestText(`${this.origin}${path}`, { method, body, tls: this.options.tls });
-    } catch (error) {
+    const attempts = Math.max(1, this.options.attempts ?? 5);
+    let delay = this.options.retryDelayMs ?? 500;
+    for (let attempt = 1; ; attempt++) {
+      let result;
+      try {
+        result = await httpRequestText(`${this.origin}${path}`, { method, body, tls: this.options.tls });
+      } catch (error) {
+        throw new CassandraControlError(
+          this.transport,
+          operation,
+          `${this.origin}: ${(error as Error).message}`,
+        );
+      }
+      if (result.status >= 200 && result.status < 300) return result.body;
+      // 5xx: the API could not reach Cassandra ("Internal connection to Cassandra closed" right after
+      // a restart, while its CQL socket reconnects). Retried with backoff; 4xx are final.
+      if (result.status >= 500 && attempt < attempts) {
+        await sleep(delay);
+        delay *= 2;
+        continue;
+      }
+      const tried = attempt > 1 ? ` (after ${attempt} attempts)` : '';
       throw new CassandraControlError(
         this.transport,
         operation,
-        `${this.origin}: ${(error as Error).message}`,
+        `HTTP ${result.status}: ${result.body.slice(0, 300).replace(/\s+/g, ' ').trim()}${tried}`,
       );
     }
-    if (result.status < 200 || result.status >= 300) {
-      throw new CassandraControlError(
-        this.transport,
-        operation,
-        `HTTP ${result.status}: ${result.body.slice(0, 300)}`,
-      );
-    }
-    return result.body;
   }
 
   private async json(operation: string, path: string): Promise<unknown> {
@@ -76,7 +95,14 @@ export class ManagementApiControl implements CassandraControl {
   async takeSnapshot(tag: string, keyspaces: readonly string[] = []): Promise<void> {
     const body: Record<string, unknown> = { snapshot_name: tag };
     if (keyspaces.length) body.keyspaces = keyspaces;
-    await this.call('takeSnapshot', 'POST', '/api/v0/ops/node/snapshots', body);
+    try {
+      await this.call('takeSnapshot', 'POST', '/api/v0/ops/node/snapshots', body);
+    } catch (error) {
+      // A 5xx may come after Cassandra took the snapshot; its retry then finds the tag taken.
+      if (/after \d+ attempts/.test((error as Error).message) && (await this.listSnapshots()).includes(tag))
+        return;
+      throw error;
+    }
   }
 
   async clearSnapshot(tag: string): Promise<void> {
@@ -95,19 +121,24 @@ export class ManagementApiControl implements CassandraControl {
     return [...new Set(tags.filter((tag) => tag !== ''))].sort();
   }
 
+  /** This node's entry: the one marked IS_LOCAL, else (APIs without the key) the one of its address. */
   private async ownEndpoint(): Promise<EndpointState> {
     const endpoints = await this.json('getEndpointStates', '/api/v0/metadata/endpoints');
     if (!Array.isArray(endpoints))
       throw new CassandraControlError(this.transport, 'getEndpointStates', 'not a list');
-    const own = (endpoints as EndpointState[]).find(
-      (entry) =>
-        entry.ENDPOINT_IP === this.options.nodeAddress || entry.RPC_ADDRESS === this.options.nodeAddress,
-    );
+    const states = endpoints as EndpointState[];
+    const marked = states.some((entry) => entry.IS_LOCAL !== undefined);
+    const own = marked
+      ? states.find((entry) => entry.IS_LOCAL === 'true')
+      : states.find(
+          (entry) =>
+            entry.ENDPOINT_IP === this.options.nodeAddress || entry.RPC_ADDRESS === this.options.nodeAddress,
+        );
     if (!own) {
       throw new CassandraControlError(
         this.transport,
         'getEndpointStates',
-        `no endpoint with address ${this.options.nodeAddress}`,
+        marked ? 'no endpoint marked IS_LOCAL' : `no endpoint with address ${this.options.nodeAddress}`,
       );
     }
     return own;
