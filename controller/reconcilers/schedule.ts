@@ -9,7 +9,7 @@ import {
   type MedusaObject,
   kubeTime,
 } from '../../lib/medusa-api.js';
-import { lastDueRun, nextRuns } from '../../lib/schedule.js';
+import { lastDueRun, nextRuns, parseSchedule } from '../../lib/schedule.js';
 import { setCondition, type Condition, type Context } from '../context.js';
 import type { Result } from '../loop.js';
 
@@ -22,9 +22,9 @@ export async function reconcileSchedule(ctx: Context, namespace: string, name: s
   const now = ctx.now();
   const cron = String(spec.cronSchedule ?? '');
   const timeZone = spec.timeZone ? String(spec.timeZone) : undefined;
-  let next: Date | undefined;
+  // The one parser the webhook admitted the schedule with (lib/schedule.ts).
   try {
-    next = nextRuns(cron, { from: now, ...(timeZone ? { timeZone } : {}) })[0];
+    parseSchedule(cron, timeZone);
   } catch (error) {
     await patchStatus(ctx.kc, 'medusabackupschedules', namespace, name, {
       conditions: setCondition(
@@ -46,6 +46,8 @@ export async function reconcileSchedule(ctx: Context, namespace: string, name: s
   );
   const due = lastDueRun(cron, since, now, timeZone);
   if (due) await run(ctx, schedule, due);
+  // After the last run (or creation): for @every the next run counts from there, as in robfig/cron.
+  const next = nextRuns(cron, { from: due ?? since, ...(timeZone ? { timeZone } : {}) })[0];
   const status: Record<string, unknown> = {
     nextSchedule: (next ? kubeTime(next) : undefined) ?? null,
     conditions: setCondition(
