@@ -33,7 +33,7 @@ const { values } = parseArgs({
     'non-interactive': { type: 'boolean', default: false },
     // Not the test bed's rings (127.0.0.1-4) nor the integration tests' nodes: a bed that is up
     // keeps its Cassandra while the demo stops and restores its own.
-    hosts: { type: 'string', default: '31,32,33' },
+    hosts: { type: 'string', default: '91,92,93' },
     rows: { type: 'string', default: '1000' },
   },
 });
@@ -138,7 +138,7 @@ async function checkAddressesFree(): Promise<void> {
     for (const port of [node.cqlPort, 7000, node.jolokiaPort]) {
       if (await portOpen(node.address, port)) {
         throw new Error(
-          `${node.address}:${port} is in use by another process: choose free addresses with --hosts (e.g. --hosts 41,42,43)`,
+          `${node.address}:${port} is in use by another process: choose free addresses with --hosts (e.g. --hosts 95,96,97)`,
         );
       }
     }
