@@ -268,6 +268,30 @@ export class CassandraCluster {
       .map((line) => line.split(/\s+/)[1] ?? '');
   }
 
+  /**
+   * Waits until every node reports one schema version shared by all nodes (`nodetool
+   * describecluster`): a table created through one node is known to the others. The driver's own
+   * wait gives up after 10 s, which a loaded machine exceeds; a prepared statement then fails on a
+   * node that does not know the table yet ("table ... does not exist").
+   */
+  async waitForSchemaAgreement(timeoutMs = 120_000): Promise<void> {
+    const seed = this.nodes[0]!;
+    const agreed = async (node: CassandraNode) => {
+      const versions = (await node.nodetool('describecluster'))
+        .split('\n')
+        .map((line) => /^\s*([0-9a-f-]{36}|UNREACHABLE): \[(.*)\]/.exec(line))
+        .filter((m) => m !== null);
+      const hosts = versions[0]?.[2]?.split(',').map((h) => h.trim()) ?? [];
+      return versions.length === 1 && this.nodes.every((n) => hosts.includes(n.address));
+    };
+    await waitUntil(
+      seed.service,
+      async () => (await Promise.all(this.nodes.map(agreed))).every(Boolean),
+      timeoutMs,
+      1000,
+    );
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.stop()));
   }

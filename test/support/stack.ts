@@ -12,7 +12,17 @@ import { controlPlaneCa, kubeconfigPath } from '../bed/kube.js';
 import { repoRoot, runDir } from '../bed/paths.js';
 import { issueCert, pemBase64 } from '../bed/pki.js';
 import { retrying } from '../../lib/kube-retry.js';
-import { logFile, logTail, portOpen, runningPid, startService, stopService, waitUntil } from '../bed/proc.js';
+import {
+  isAlive,
+  knownServices,
+  logFile,
+  logTail,
+  portOpen,
+  runningPid,
+  startService,
+  stopService,
+  waitUntil,
+} from '../bed/proc.js';
 import { localStorageDir, minio } from '../bed/stores.js';
 import { adminConfig, installCrds } from './kube.js';
 
@@ -133,6 +143,30 @@ export async function stopStack(namespace: string): Promise<void> {
   await admission.deleteValidatingWebhookConfiguration({ name }).catch(() => undefined);
 }
 
+/**
+ * Stacks an earlier, killed run of the same test left (namespace `<prefix>-<pid>`, its process
+ * gone): their harness would go on running pods on the same Cassandra nodes, restarting the nodes
+ * a new run stops and wipes. Stopped, and their namespaces deleted. Call it before touching the
+ * nodes; startStack calls it too.
+ */
+export async function stopStaleStacks(namespace: string): Promise<string[]> {
+  const prefix = /^(.*)-\d+$/.exec(namespace)?.[1];
+  if (!prefix) return [];
+  const stale = new Set<string>();
+  for (const service of knownServices()) {
+    const m = /^(?:webhook|controller|harness)-(.+)-(\d+)$/.exec(service);
+    if (!m || m[1] !== prefix) continue;
+    const other = `${m[1]}-${m[2]}`;
+    if (other !== namespace && !isAlive(Number(m[2]))) stale.add(other);
+  }
+  const core = adminConfig().makeApiClient(k8s.CoreV1Api);
+  for (const ns of stale) {
+    await stopStack(ns);
+    await core.deleteNamespace({ name: ns }).catch(() => undefined);
+  }
+  return [...stale];
+}
+
 export async function startStack(o: StackOptions): Promise<Stack> {
   const kc = adminConfig();
   // Right after installCrds the apiserver may answer 429 while the new CRDs' storage initializes.
@@ -147,6 +181,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   try {
     // Processes left by a run that was killed would answer in place of ours.
     for (const name of services) await stopService(name);
+    await stopStaleStacks(o.namespace);
     await installCrds();
 
     // Webhook: serving certificate from the control plane's CA, for 127.0.0.1.
