@@ -96,6 +96,31 @@ function isMissing(error: unknown): boolean {
   return httpStatus(error) === 404 || name === 'NoSuchKey' || name === 'NotFound';
 }
 
+/**
+ * A refused request (4xx other than 404) as one line a user can act on. HEAD answers carry no body,
+ * so the SDK can only say `UnknownError` for them: the status, the operation and the object say more.
+ * Other errors (network, 5xx) are passed on as they are, for the retries to judge.
+ */
+function refusal(error: unknown, operation: string, bucket: string, key: string): unknown {
+  const status = httpStatus(error);
+  if (status === undefined || status < 400 || status >= 500 || status === 404) return error;
+  const { name, message } = error as { name?: string; message?: string };
+  const code = name && name !== 'UnknownError' && !/^\d+$/.test(name) ? ` ${name}` : '';
+  const detail = message && message !== 'UnknownError' && message !== name ? `: ${message}` : '';
+  const hint =
+    status === 403
+      ? ' (check the access key and secret in key_file, and that they may use this bucket)'
+      : status === 301 || status === 400
+        ? ' (check the bucket name, region and endpoint)'
+        : '';
+  return new Error(
+    `S3 ${operation} of s3://${bucket}/${key} refused: HTTP ${status}${code}${detail}${hint}`,
+    {
+      cause: error,
+    },
+  );
+}
+
 const stripQuotes = (etag: string | undefined): string | null => (etag ? etag.replace(/"/g, '') : null);
 
 /** AWS S3 and S3-compatible stores (MinIO, Ceph RGW, IBM COS). */
@@ -227,7 +252,7 @@ export class S3Backend implements StorageBackend {
       return response.Body as Readable;
     } catch (error) {
       if (isMissing(error)) throw new NotFoundError(key);
-      throw error;
+      throw refusal(error, 'GET', this.bucket, key);
     }
   }
 
@@ -244,21 +269,25 @@ export class S3Backend implements StorageBackend {
       };
     } catch (error) {
       if (isMissing(error)) return undefined;
-      throw error;
+      throw refusal(error, 'HEAD', this.bucket, key);
     }
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     let token: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: prefix,
-          ContinuationToken: token,
-          MaxKeys: 1000,
-        }),
-      );
+      const page = await this.client
+        .send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            ContinuationToken: token,
+            MaxKeys: 1000,
+          }),
+        )
+        .catch((error: unknown) => {
+          throw refusal(error, 'LIST', this.bucket, `${prefix}*`);
+        });
       for (const item of page.Contents ?? []) {
         if (!item.Key) continue;
         yield {
@@ -286,15 +315,16 @@ export class S3Backend implements StorageBackend {
     let uploadIdMarker: string | undefined;
     do {
       const page = await this.client.send(
+        // MinIO lists uploads by exact key only when given a prefix: the bucket is listed, then filtered.
         new ListMultipartUploadsCommand({
           Bucket: this.bucket,
-          Prefix: prefix,
           KeyMarker: keyMarker,
           UploadIdMarker: uploadIdMarker,
         }),
       );
       for (const upload of page.Uploads ?? []) {
-        if (upload.Key && upload.UploadId && (upload.Initiated ?? new Date(0)) < before)
+        if (!upload.Key?.startsWith(prefix)) continue;
+        if (upload.UploadId && (upload.Initiated ?? new Date(0)) < before)
           stale.push({ Key: upload.Key, UploadId: upload.UploadId });
       }
       keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
