@@ -58,6 +58,8 @@ describe('schedules', () => {
     ['0 0 * * 1#2', /day-of-week "1#2" is not a number/],
     ['0 0 * * 7', /day-of-week 7 is outside 0-6/],
     ['0 5-3 * * *', /ends before it starts/],
+    ['0 0 31 4 *', /never runs: none of its months has those days/],
+    ['0 0 30,31 2 *', /never runs/],
     ['*/0 * * * *', /step of 0/],
     ['@fortnightly', /unknown descriptor/],
     ['@DAILY', /unknown descriptor/],

@@ -5,7 +5,8 @@
 // day-of-month month day-of-week) or a descriptor (@yearly, @annually, @monthly, @weekly, @daily,
 // @midnight, @hourly, @every <Go duration>), optionally behind CRON_TZ=<zone> or TZ=<zone>.
 // cron-parser computes the run times; it reads more (seconds, L, W, #, H, day-of-week 7), which
-// the grammar below refuses so that both operators read a schedule the same way.
+// the grammar below refuses so that both operators read a schedule the same way. A schedule that
+// can never run (day 31 of April only) is refused too.
 import { CronExpressionParser } from 'cron-parser';
 
 export interface ParsedSchedule {
@@ -209,10 +210,12 @@ export function parseSchedule(cronSchedule: string, timeZone?: string): ParsedSc
   try {
     CronExpressionParser.parse(checked, { tz: zone });
   } catch (error) {
-    throw new ScheduleError(
-      'cronSchedule',
-      `"${expression}": ${error instanceof Error ? error.message : String(error)}`,
-    );
+    const text = error instanceof Error ? error.message : String(error);
+    // robfig accepts such a schedule and never finds a run (k8ssandra-operator then loops on it).
+    const reason = /Invalid explicit day of month/.test(text)
+      ? 'never runs: none of its months has those days of the month'
+      : text;
+    throw new ScheduleError('cronSchedule', `"${expression}": ${reason}`);
   }
   return {
     expression,
