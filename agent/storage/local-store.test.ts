@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileMatchesHash } from '../../lib/storage/hashing.js';
+import { ContentMismatchError, fileMatchesHash } from '../../lib/storage/hashing.js';
 import { LocalObjectStore } from './local-store.js';
 
 describe('LocalObjectStore', () => {
@@ -59,5 +59,25 @@ describe('LocalObjectStore', () => {
     await store.downloadFile('n1/data/ks/t/big-Data.db', join(base, 'back'), (bytes) => down.push(bytes));
     expect(down.length).toBeGreaterThan(2);
     expect(down.at(-1)).toBe(size);
+  });
+
+  it('reads objects as streams, and refuses a download whose bytes differ from the recorded checksum', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'agent-store-'));
+    const store = new LocalObjectStore(base, 'bucket');
+    await store.putBytes('n1/data/ks/t/f', 'hello');
+    const chunks: Buffer[] = [];
+    for await (const chunk of await store.openRead('n1/data/ks/t/f')) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('hello');
+    await expect(store.openRead('n1/data/ks/t/missing')).rejects.toThrow(/ENOENT/);
+
+    const target = join(base, 'staged', 'f');
+    const expected = { size: 5, hash: '5d41402abc4b2a76b9719d911017c592', partSize: 1024 };
+    expect(await store.downloadFile('n1/data/ks/t/f', target, undefined, expected)).toBe(5);
+    writeFileSync(join(base, 'bucket', 'n1/data/ks/t/f'), 'jello');
+    const other = join(base, 'staged', 'g');
+    await expect(store.downloadFile('n1/data/ks/t/f', other, undefined, expected)).rejects.toBeInstanceOf(
+      ContentMismatchError,
+    );
+    expect(readdirSync(join(base, 'staged'))).toEqual(['f']);
   });
 });
