@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { rings } from './cassandra.js';
-import { startApiserver, startControllerManager, startEtcd, stopControlPlane } from './kube.js';
+import { etcdPorts, startApiserver, startControllerManager, startEtcd, stopControlPlane } from './kube.js';
 import { artefacts, bedDir } from './paths.js';
-import { runningPid } from './proc.js';
+import { portOpen, runningPid } from './proc.js';
 import { prepareLocalStorage, startAzurite, startFakeGcs, startMinio } from './stores.js';
 import { stopService } from './proc.js';
 
@@ -70,7 +70,7 @@ async function startComponent(component: Component): Promise<void> {
       // etcd starts with empty data: an apiserver or controller-manager left running by an
       // interrupted run holds state from the old etcd (a controller-manager watching resource
       // versions the new etcd never reaches creates no pods), so they start again with it.
-      if (runningPid('etcd') === undefined) {
+      if (runningPid('etcd') === undefined && !(await portOpen('127.0.0.1', etcdPorts.client))) {
         await stopService('kube-controller-manager');
         await stopService('kube-apiserver');
       }

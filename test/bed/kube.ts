@@ -17,8 +17,21 @@ export const kubeconfigPath = join(kubeDir, 'admin.kubeconfig');
 /** The control plane's CA: the apiserver's serving cert and test webhook certs are signed by it. */
 export const controlPlaneCa = () => createCa(pkiDir, 'medusa-testbed-ca');
 
+/**
+ * A port that answers while no pid file names the service: a bed whose pid files were lost or
+ * written by another version. Starting over it would fail, and for etcd wipe the data it serves.
+ */
+async function refuseUntracked(service: string, port: number): Promise<void> {
+  if (await portOpen('127.0.0.1', port)) {
+    throw new Error(
+      `127.0.0.1:${port} answers but .testbed/pids/${service}.pid names no running ${service}: a bed is running untracked; not starting (or wiping) anything over it (stop it by its pid, see ss -ltnp)`,
+    );
+  }
+}
+
 export async function startEtcd(): Promise<void> {
   if (runningPid('etcd') !== undefined) return;
+  await refuseUntracked('etcd', etcdPorts.client);
   const data = join(runDir, 'etcd');
   rmSync(data, { recursive: true, force: true });
   const client = `http://127.0.0.1:${etcdPorts.client}`;
@@ -91,6 +104,7 @@ current-context: testbed
 
 export async function startApiserver(): Promise<void> {
   if (runningPid('kube-apiserver') !== undefined) return;
+  await refuseUntracked('kube-apiserver', apiserverPort);
   mkdirSync(kubeDir, { recursive: true });
   const ca = controlPlaneCa();
   const serving = issueCert(ca, pkiDir, 'apiserver', 'kube-apiserver', [
@@ -146,6 +160,7 @@ export async function startApiserver(): Promise<void> {
 /** kube-controller-manager: StatefulSet pods, garbage collection, namespace deletion. */
 export async function startControllerManager(): Promise<void> {
   if (runningPid('kube-controller-manager') !== undefined) return;
+  await refuseUntracked('kube-controller-manager', 10257);
   const ca = controlPlaneCa();
   const sa = ensureSigningKey(pkiDir);
   startService({

@@ -31,7 +31,8 @@ describe('test bed services (test/bed/proc.ts)', () => {
     const pid = proc.startService({ name: 'dummy', command: 'sleep', args: ['300'] });
     strays.push(pid);
     expect(proc.runningPid('dummy')).toBe(pid);
-    expect(readFileSync(proc.pidFile('dummy'), 'utf8')).toBe(`${pid}\nsleep\n`);
+    // The pid alone, as every reader of pid files parses it.
+    expect(readFileSync(proc.pidFile('dummy'), 'utf8')).toBe(String(pid));
     expect(existsSync(proc.logFile('dummy'))).toBe(true);
     await proc.stopService('dummy');
     expect(proc.isAlive(pid)).toBe(false);
@@ -61,7 +62,8 @@ describe('test bed services (test/bed/proc.ts)', () => {
   it('a stale pid file whose pid now runs another command is not taken for the service (and not killed)', async () => {
     const other = spawn('sleep', ['300'], { stdio: 'ignore' });
     strays.push(other.pid!);
-    writeFileSync(proc.pidFile('etcd-like'), `${other.pid}\n/opt/etcd/bin/etcd\n`);
+    writeFileSync(proc.pidFile('etcd-like'), String(other.pid));
+    writeFileSync(proc.pidFile('etcd-like').replace(/\.pid$/, '.cmd'), '/opt/etcd/bin/etcd\n');
     expect(proc.runningPid('etcd-like')).toBeUndefined();
     await proc.stopService('etcd-like', 200);
     expect(proc.isAlive(other.pid!)).toBe(true);
@@ -78,6 +80,18 @@ describe('test bed services (test/bed/proc.ts)', () => {
     expect(proc.runningPid('scripted')).toBe(pid);
     await proc.stopService('scripted');
     expect(proc.isAlive(pid)).toBe(false);
+  });
+
+  it('reads pid files of every format: pid alone, and pid with the command on a second line', async () => {
+    const live = spawn('sleep', ['300'], { stdio: 'ignore' });
+    strays.push(live.pid!);
+    writeFileSync(proc.pidFile('plain'), String(live.pid));
+    expect(proc.runningPid('plain')).toBe(live.pid);
+    writeFileSync(proc.pidFile('two-lines'), `${live.pid}\nsleep\n`);
+    expect(proc.runningPid('two-lines')).toBe(live.pid);
+    writeFileSync(proc.pidFile('two-lines-other'), `${live.pid}\n/usr/bin/etcd\n`);
+    expect(proc.runningPid('two-lines-other')).toBeUndefined();
+    live.kill('SIGKILL');
   });
 
   it('a pid file whose process is gone is stale', async () => {

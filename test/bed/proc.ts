@@ -26,6 +26,7 @@ export interface ServiceSpec {
 
 export const pidFile = (name: string): string => join(runDir, 'pids', `${name}.pid`);
 export const logFile = (name: string): string => join(runDir, 'logs', `${name}.log`);
+const commandFile = (name: string): string => join(runDir, 'pids', `${name}.cmd`);
 
 let refusing: string | undefined;
 
@@ -53,8 +54,10 @@ export function startService(spec: ServiceSpec): number {
   closeSync(log);
   if (child.pid === undefined) throw new Error(`could not start ${spec.name} (${spec.command})`);
   child.unref();
-  // The command too: a pid left by a crashed run may since belong to another process.
-  writeFileSync(pidFile(spec.name), `${child.pid}\n${spec.command}\n`);
+  // The pid file holds the pid alone (readers of any version parse it); the command goes beside it,
+  // so that a pid left by a crashed run that now belongs to another process is not taken for ours.
+  writeFileSync(commandFile(spec.name), `${spec.command}\n`);
+  writeFileSync(pidFile(spec.name), String(child.pid));
   return child.pid;
 }
 
@@ -92,9 +95,11 @@ function runsCommand(pid: number, command: string): boolean {
 export function runningPid(name: string): number | undefined {
   const file = pidFile(name);
   if (!existsSync(file)) return undefined;
-  const [first = '', command] = readFileSync(file, 'utf8').split('\n');
-  const pid = Number(first);
+  // A second line is the command, as pid files briefly held it.
+  const [first = '', inline] = readFileSync(file, 'utf8').split('\n');
+  const pid = Number(first.trim());
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+  const command = existsSync(commandFile(name)) ? readFileSync(commandFile(name), 'utf8').trim() : inline;
   return !command || runsCommand(pid, command) ? pid : undefined;
 }
 
@@ -118,6 +123,7 @@ export async function stopService(name: string, graceMs = 30_000): Promise<void>
     while (isAlive(pid)) await sleep(100);
   }
   rmSync(pidFile(name), { force: true });
+  rmSync(commandFile(name), { force: true });
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
