@@ -1,5 +1,6 @@
 import {
   CreateBucketCommand,
+  DeleteBucketCommand,
   DeleteObjectsCommand,
   ListObjectsV2Command,
   S3Client,
@@ -23,7 +24,13 @@ import { kubeconfigPath } from '../bed/kube.js';
 import { repoRoot } from '../bed/paths.js';
 import { minio } from '../bed/stores.js';
 import { adminConfig } from '../support/kube.js';
-import { startStack, waitForDatacenterReady, waitForRollout, type Stack } from '../support/stack.js';
+import {
+  startStack,
+  stopStaleStacks,
+  waitForDatacenterReady,
+  waitForRollout,
+  type Stack,
+} from '../support/stack.js';
 
 // Issue 7 end to end: the webhook injects the agent into a real 3-node Cassandra datacenter (run by
 // the kubelet stand-in), the controller drives backups and restores, data goes to MinIO, and the
@@ -102,7 +109,20 @@ async function backup(name: string, type: 'full' | 'differential' = 'differentia
   return findObject(kc, 'medusabackups', namespace, name);
 }
 
+/** Empties and removes our bucket: the bed is left as found. */
+async function removeBucket(): Promise<void> {
+  for (;;) {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
+    if (keys.length === 0) break;
+    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+  }
+  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+}
+
 beforeAll(async () => {
+  // A killed earlier run's harness would restart the nodes stopped and wiped below.
+  await stopStaleStacks(namespace);
   // A fresh cluster: the harness keeps node data across pod restarts, so clear what a previous run left.
   await cluster.stop();
   rmSync(cluster.dir, { recursive: true, force: true });
@@ -121,6 +141,9 @@ beforeAll(async () => {
     "CREATE KEYSPACE e2e WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3}",
   );
   await client.execute('CREATE TABLE e2e.items (id int PRIMARY KEY, value text)');
+  // Every node knows the table before the first prepared INSERT (on a loaded machine the driver's
+  // 10 s wait ends first, and the INSERT failed with "table items does not exist").
+  await cluster.waitForSchemaAgreement();
 }, 900_000);
 
 afterAll(async () => {
@@ -128,6 +151,7 @@ afterAll(async () => {
   await stack?.stop();
   await cluster.stop();
   await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+  await removeBucket().catch(() => undefined);
 }, 300_000);
 
 describe('end to end on 3 Cassandra nodes and MinIO', () => {
@@ -310,5 +334,5 @@ describe('end to end on 3 Cassandra nodes and MinIO', () => {
       return b?.status?.status ? b : undefined;
     });
     expect(done.status?.status).toBe('SUCCESS');
-  });
+  }, 600_000); // 5000 rows, a killed agent's watchdog, then a schedule's next minute: over 3 min when loaded
 });

@@ -115,14 +115,17 @@ const targets: Target[] = [
 ];
 
 let node: CassandraNode;
+/** A node already running (another file's, or the bed's) is left running. */
+let startedHere = false;
 
 beforeAll(async () => {
+  startedHere = !cluster.isRunning();
   await cluster.start();
   node = cluster.nodes[0]!;
 });
 
 afterAll(async () => {
-  await cluster.stop();
+  if (startedHere) await cluster.stop();
   rmSync(workDir, { recursive: true, force: true });
 });
 

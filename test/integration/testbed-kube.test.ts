@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { retrying } from '../../lib/kube-retry.js';
 import { controlPlaneCa, kubeconfigPath } from '../bed/kube.js';
 import { runDir } from '../bed/paths.js';
 import { issueCert, pemBase64 } from '../bed/pki.js';
@@ -11,7 +12,8 @@ import { issueCert, pemBase64 } from '../bed/pki.js';
 const kc = new k8s.KubeConfig();
 kc.loadFromFile(kubeconfigPath);
 const extensions = kc.makeApiClient(k8s.ApiextensionsV1Api);
-const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+// A new CRD's objects answer 429 for a moment (storage initializing): retried as the product does.
+const custom = retrying(kc.makeApiClient(k8s.CustomObjectsApi));
 const core = kc.makeApiClient(k8s.CoreV1Api);
 const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
 
@@ -22,6 +24,16 @@ const namespace = `testbed-smoke-${process.pid}`;
 describe('kube-apiserver', () => {
   beforeAll(async () => {
     await core.createNamespace({ body: { metadata: { name: namespace } } });
+    // A killed earlier run left its CRD: remove it, and wait until it is gone.
+    await extensions.deleteCustomResourceDefinition({ name: crdName }).catch(() => undefined);
+    for (let i = 0; i < 120; i++) {
+      const left = await extensions.readCustomResourceDefinition({ name: crdName }).then(
+        () => true,
+        () => false,
+      );
+      if (!left) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
   });
   afterAll(async () => {
     await core.deleteNamespace({ name: namespace }).catch(() => undefined);
