@@ -1,4 +1,5 @@
 // --wait: polls an object until its operation ends, rendering per-node progress.
+import { classify } from '../lib/kube-retry.js';
 import type { NodeProgressReport } from '../lib/node-report.js';
 import { formatDuration, humanizeBytes } from '../lib/units.js';
 import { exitCodes, MedusaError } from './errors.js';
@@ -82,8 +83,23 @@ export async function waitFor<T>(io: Io, options: WaitOptions<T>): Promise<{ obj
   let lastPhases = '';
   let lastBlockLines = 0;
   let lastHeartbeat = started;
+  let unanswered: string | undefined;
   for (;;) {
-    const object = await options.fetch();
+    let object: T;
+    try {
+      object = await options.fetch();
+    } catch (error) {
+      // The API server saying "try again" past the client's own retries (a restart, a long 503):
+      // the operation goes on in the cluster, so the wait goes on until its timeout.
+      const verdict = classify(error);
+      if (!verdict.retry) throw error;
+      if (unanswered !== verdict.reason) io.err(io.color.dim(`API server: ${verdict.reason}; still waiting`));
+      unanswered = verdict.reason;
+      if (options.timeoutMs !== undefined && Date.now() - started > options.timeoutMs) throw error;
+      await sleep(interval);
+      continue;
+    }
+    unanswered = undefined;
     const seen = options.observe(object);
     if (io.live) {
       // Rewrite the progress block in place.
