@@ -9,7 +9,7 @@ import {
   type CassandraSecurity,
 } from './cassandra-security.js';
 import { artefacts, bedDir, runDir } from './paths.js';
-import { portOpen, runningPid, startService, stopService, waitUntil } from './proc.js';
+import { portOpen, refuseUntracked, runningPid, startService, stopService, waitUntil } from './proc.js';
 
 const run = promisify(execFile);
 
@@ -232,6 +232,12 @@ export class CassandraCluster {
     if (this.isRunning()) return;
     const [seed, ...others] = this.nodes;
     if (!seed) throw new Error('a cluster needs at least one node');
+    for (const node of this.nodes) {
+      if (node.isRunning()) continue;
+      // configure() may wipe the node's folder: never under a JVM that serves it untracked.
+      await refuseUntracked(node.service, node.cqlPort, node.address);
+      await refuseUntracked(node.service, 7000, node.address);
+    }
     for (const node of this.nodes) {
       if (!node.isRunning()) node.configure(!options.keepData || !existsSync(node.configFile));
     }

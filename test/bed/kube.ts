@@ -4,7 +4,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { artefacts, runDir } from './paths.js';
 import { createCa, ensureSigningKey, issueCert, pemBase64 } from './pki.js';
-import { portOpen, runningPid, startService, stopService, waitUntil } from './proc.js';
+import { portOpen, refuseUntracked, runningPid, startService, stopService, waitUntil } from './proc.js';
 
 export const etcdPorts = { client: 23790, peer: 23800 };
 export const apiserverPort = 16443;
@@ -16,18 +16,6 @@ export const kubeconfigPath = join(kubeDir, 'admin.kubeconfig');
 
 /** The control plane's CA: the apiserver's serving cert and test webhook certs are signed by it. */
 export const controlPlaneCa = () => createCa(pkiDir, 'medusa-testbed-ca');
-
-/**
- * A port that answers while no pid file names the service: a bed whose pid files were lost or
- * written by another version. Starting over it would fail, and for etcd wipe the data it serves.
- */
-async function refuseUntracked(service: string, port: number): Promise<void> {
-  if (await portOpen('127.0.0.1', port)) {
-    throw new Error(
-      `127.0.0.1:${port} answers but .testbed/pids/${service}.pid names no running ${service}: a bed is running untracked; not starting (or wiping) anything over it (stop it by its pid, see ss -ltnp)`,
-    );
-  }
-}
 
 export async function startEtcd(): Promise<void> {
   if (runningPid('etcd') !== undefined) return;

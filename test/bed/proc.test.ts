@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,6 +122,17 @@ describe('test bed services (test/bed/proc.ts)', () => {
     expect(proc.podProcesses('proc-test-ns')).toEqual([]);
     expect(proc.isAlive(other.pid!)).toBe(true);
     other.kill('SIGKILL');
+  });
+
+  it('refuses to start over a port that answers untracked', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await expect(proc.refuseUntracked('etcd', port)).rejects.toThrow(
+      `127.0.0.1:${port} answers but ${proc.pidFile('etcd')} names no running etcd`,
+    );
+    await new Promise((resolve) => server.close(resolve));
+    await expect(proc.refuseUntracked('etcd', port)).resolves.toBeUndefined();
   });
 
   it('after refuseNewServices nothing more starts', () => {

@@ -202,3 +202,16 @@ export async function stopProcesses(pids: number[], graceMs = 10_000): Promise<v
   while (pids.some(isAlive) && Date.now() < deadline) await sleep(200);
   for (const pid of pids.filter(isAlive)) signalGroup(pid, 'SIGKILL');
 }
+
+/**
+ * Throws when host:port answers while no pid file names a running `service`: a bed whose pid files
+ * were lost (or written by another version). Starting over it fails on the port, and a start that
+ * prepares fresh data (etcd, a Cassandra node) would wipe the data the untracked process serves.
+ */
+export async function refuseUntracked(service: string, port: number, host = '127.0.0.1'): Promise<void> {
+  if (await portOpen(host, port)) {
+    throw new Error(
+      `${host}:${port} answers but ${pidFile(service)} names no running ${service}: a bed is running untracked; not starting (or wiping) anything over it (find it with ss -ltnp and stop it by its pid)`,
+    );
+  }
+}

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { artefacts, repoRoot, runDir } from './paths.js';
-import { runningPid, startService, stopService, waitUntil } from './proc.js';
+import { refuseUntracked, runningPid, startService, stopService, waitUntil } from './proc.js';
 
 /** MinIO: S3-compatible, the same credentials cassandra-medusa's own CI uses. */
 export const minio = {
@@ -39,6 +39,7 @@ function freshDir(name: string): string {
 
 export async function startMinio(): Promise<void> {
   if (runningPid('minio') !== undefined) return;
+  await refuseUntracked('minio', minio.port);
   const dir = freshDir('minio');
   startService({
     name: 'minio',
@@ -64,6 +65,7 @@ export async function startMinio(): Promise<void> {
 
 export async function startAzurite(): Promise<void> {
   if (runningPid('azurite') !== undefined) return;
+  await refuseUntracked('azurite', azurite.port);
   const dir = freshDir('azurite');
   startService({
     name: 'azurite',
@@ -88,6 +90,7 @@ export async function startAzurite(): Promise<void> {
 
 export async function startFakeGcs(): Promise<void> {
   if (runningPid('fake-gcs') !== undefined) return;
+  await refuseUntracked('fake-gcs', fakeGcs.port);
   const dir = freshDir('fake-gcs');
   startService({
     name: 'fake-gcs',
