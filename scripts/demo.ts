@@ -91,10 +91,13 @@ const session: DemoSession = {
 let client: Client | undefined;
 
 let stopping: Promise<void> | undefined;
+/** Set once this run owns the session (not while another demo runs): only then is there a stop. */
+let owned = false;
 /** Stops what this run started (once, however many signals arrive). */
 function cleanup(): Promise<void> {
   stopping ??= (async () => {
     refuseNewServices('the demo is stopping'); // a step still in flight starts nothing more
+    if (!owned) return;
     await client?.shutdown().catch(() => undefined);
     client = undefined;
     await stopSession(session, note);
@@ -172,6 +175,7 @@ async function countRows(): Promise<number> {
 async function demo(): Promise<void> {
   await stopLeftovers();
   writeSession(session);
+  owned = true;
 
   const wanted: Component[] = ['kube', 'local'];
   step('Test bed: etcd, kube-apiserver, kube-controller-manager, Cassandra 5.0, local storage');
