@@ -193,6 +193,22 @@ async function openUploads(): Promise<number> {
   return (page.Uploads ?? []).filter((upload) => upload.Key?.startsWith(`${prefix}/`)).length;
 }
 
+/** The MinIO bucket, made on first use (R1, R8), so the local-storage tests can run alone. */
+async function s3(): Promise<Storage> {
+  if (!storage) {
+    storage = await Storage.open({
+      provider: 's3_compatible',
+      bucket: s3Bucket,
+      endpoint: minio.endpoint,
+      region: minio.region,
+      addressingStyle: 'path',
+      keyFile: join(workDir, 'credentials'),
+    });
+    await storage.ensureBucket();
+  }
+  return storage;
+}
+
 describe('backup faults (issue 14)', () => {
   beforeAll(async () => {
     note('starting');
@@ -237,15 +253,6 @@ ${localStorageSection({ bucket: localBucket, fqdn: node.address, prefix, extra: 
 monitoring_provider = None
 `,
     );
-    storage = await Storage.open({
-      provider: 's3_compatible',
-      bucket: s3Bucket,
-      endpoint: minio.endpoint,
-      region: minio.region,
-      addressingStyle: 'path',
-      keyFile,
-    });
-    await storage.ensureBucket();
     await cluster.start();
     client = new Client({ contactPoints: [node.address], localDataCenter: cluster.datacenter });
     await client.connect();
@@ -309,6 +316,7 @@ monitoring_provider = None
   }
 
   it('R1: SIGKILL at seeded random points of a backup (MinIO): never complete, the retry is whole', async () => {
+    await s3();
     const started = Date.now();
     await agentOk(s3Ini, 'backup', '--backup-name', 'ref', '--mode', 'full');
     const reference = Date.now() - started;
@@ -478,6 +486,7 @@ monitoring_provider = None
 
     // A purge and a delete-backup while a backup runs (a full one to MinIO at 4 MB/s, so that it
     // lasts): refused, the backup finishes whole.
+    await s3();
     await writeAndFlush(2);
     const running = startAgent(s3Ini, ['backup', '--backup-name', 'busy', '--mode', 'full']);
     let busyEnded = false;
