@@ -184,7 +184,7 @@ async function demo(): Promise<void> {
   await provision([...wanted, 'cassandra']);
   session.components = wanted.filter((c) => !isUp(c));
   writeSession(session); // before starting: a Ctrl-C while they start still stops them
-  for (const c of wanted.filter((c) => !session.components.includes(c)))
+  for (const c of wanted.filter((c) => c !== 'local' && !session.components.includes(c)))
     console.log(`${c}: reusing the running one`);
   await up(wanted);
   await checkAddressesFree();

@@ -3,7 +3,7 @@
 // serving one namespace with a datacenter bound to a MedusaConfiguration. Used by the end-to-end
 // tests and by `npm run demo`.
 import * as k8s from '@kubernetes/client-node';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { configurationAnnotation, prefixAnnotation } from '../../crds/binding.js';
 import { webhookConfigurations } from '../../webhook/manifests.js';
@@ -137,6 +137,7 @@ export const stackServices = (namespace: string): string[] => [
  */
 export async function stopStack(namespace: string): Promise<void> {
   for (const name of [...stackServices(namespace)].reverse()) await stopService(name, 60_000);
+  if (!existsSync(kubeconfigPath)) return; // no control plane was ever set up: nothing registered
   const admission = adminConfig().makeApiClient(k8s.AdmissionregistrationV1Api);
   const name = `medusa-${namespace}`;
   await admission.deleteMutatingWebhookConfiguration({ name }).catch(() => undefined);
