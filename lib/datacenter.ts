@@ -6,7 +6,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { configurationAnnotation } from '../crds/binding.js';
 // cass-operator's naming rules (k8ssandra-medusa-api.md §6.1) have their owner there.
-import { splitRacks, statefulSetName } from '../webhook/names.js';
+import { splitRacks, statefulSetName } from './cass-operator.js';
 
 export const cassOperator = {
   group: 'cassandra.datastax.com',

@@ -10,7 +10,7 @@ import {
 } from '../crds/index.js';
 import { resources, type ClusterReader, type KubeObject } from './cluster.js';
 import { InjectionError } from './inject/statefulset.js';
-import { clusterLabel, cleanupForKubernetes, datacenterKind, datacenterLabel } from './names.js';
+import { clusterLabel, cleanupForKubernetes, datacenterKind, datacenterLabel } from '../lib/cass-operator.js';
 
 // Which StatefulSets opted in, and to what: the StatefulSet's own annotations, else those of the
 // CassandraDatacenter that cass-operator built it for.

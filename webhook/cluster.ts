@@ -1,7 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { withKubeRetry } from '../lib/kube-retry.js';
 import { group as medusaGroup, plurals, version as medusaVersion } from '../crds/index.js';
-import { datacenterGroup, datacenterPlural, datacenterVersion } from './names.js';
+import { datacenterGroup, datacenterPlural, datacenterVersion } from '../lib/cass-operator.js';
 
 // What admission reads from the cluster, behind a small interface: the webhook uses the
 // apiserver; unit tests and the benchmark use objects held in memory.

@@ -6,7 +6,7 @@ import type {
   AdmissionregistrationV1WebhookClientConfig as WebhookClientConfig,
 } from '@kubernetes/client-node';
 import { group as medusaGroup, plurals, version as medusaVersion } from '../crds/index.js';
-import { datacenterGroup, datacenterPlural, datacenterVersion } from './names.js';
+import { datacenterGroup, datacenterPlural, datacenterVersion } from '../lib/cass-operator.js';
 import { routes } from './routes.js';
 
 // The MutatingWebhookConfiguration and ValidatingWebhookConfiguration the server expects, generated

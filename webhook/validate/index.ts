@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { group as medusaGroup } from '../../crds/index.js';
 import { refuse, type AdmissionOutcome, type AdmissionRequest } from '../admission/review.js';
 import type { ClusterReader, KubeObject } from '../cluster.js';
-import { datacenterGroup, datacenterKind } from '../names.js';
+import { datacenterGroup, datacenterKind } from '../../lib/cass-operator.js';
 import { validateBinding } from './binding.js';
 import { validateConfiguration } from './configuration.js';
 import { validateBackupJob } from './backup-job.js';

@@ -5,7 +5,7 @@ import {
   type MedusaConfigurationSpec,
 } from '../../crds/index.js';
 import { resources, type KubeObject } from '../cluster.js';
-import { clusterLabel, cleanupForKubernetes } from '../names.js';
+import { clusterLabel, cleanupForKubernetes } from '../../lib/cass-operator.js';
 import type { ValidationContext } from './result.js';
 
 // Who writes where: bound datacenters, their Cassandra cluster, bucket and prefix. Two clusters

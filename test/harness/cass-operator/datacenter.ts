@@ -4,7 +4,7 @@ import type {
   V1PersistentVolumeClaimSpec,
   V1PodTemplateSpec,
 } from '@kubernetes/client-node';
-import { cleanupForKubernetes, splitRacks, statefulSetName } from '../../../webhook/names.js';
+import { cleanupForKubernetes, splitRacks, statefulSetName } from '../../../lib/cass-operator.js';
 
 // The CassandraDatacenter as the stand-in reads it, and cass-operator's names and labels (§6.1-6.2
 // of k8ssandra-medusa-api.md).

@@ -1,4 +1,4 @@
-// cass-operator naming and labelling rules (k8ssandra-medusa-api.md §6) the webhook relies on.
+// cass-operator naming and labelling rules (k8ssandra-medusa-api.md §6) that the webhook, the controller and the plugin rely on.
 
 export const clusterLabel = 'cassandra.datastax.com/cluster';
 export const datacenterLabel = 'cassandra.datastax.com/datacenter';
