@@ -6,7 +6,12 @@ import type { ConfigOverrides } from '../config/environment.js';
 import { ConfigError } from '../config/medusa-ini.js';
 import { IniSyntaxError } from '../config/ini.js';
 import { snapshotTag } from '../backup/stale-snapshots.js';
-import { InvalidNameError, validateBackupName, validateFqdn } from '../../lib/storage/repository/names.js';
+import {
+  InvalidNameError,
+  validateBackupName,
+  validateExistingBackupName,
+  validateFqdn,
+} from '../../lib/storage/repository/names.js';
 import { NoSuchBackupError } from '../purge/purge.js';
 import { restoreFromEnvironment } from '../restore/k8s-restore.js';
 import { parseNodeConfigs, runBackupCluster, runRestoreCluster } from './cluster-commands.js';
@@ -79,10 +84,12 @@ function overridesOf(argv: GlobalArgs): ConfigOverrides {
   };
 }
 
-/** Backup names a command creates or deletes, checked before anything else runs. */
-const checkNames = (names: readonly string[] | string | undefined) => () => {
-  for (const name of typeof names === 'string' ? [names] : (names ?? [])) validateBackupName(name);
-};
+/** Backup names a command creates (or, with `validateExistingBackupName`, deletes), checked before anything else runs. */
+const checkNames =
+  (names: readonly string[] | string | undefined, rule: (name: string) => string = validateBackupName) =>
+  () => {
+    for (const name of typeof names === 'string' ? [names] : (names ?? [])) rule(name);
+  };
 
 /**
  * Checks the command line (`check`, then the global overrides), loads the node context, runs the
@@ -505,7 +512,7 @@ export function buildCli(args: string[], io: CliIo): Argv {
             );
             io.out(retentionSummary('Deleted', stats) + '\n');
           },
-          checkNames(argv['backup-name']),
+          checkNames(argv['backup-name'], validateExistingBackupName),
         ),
     )
     .command(

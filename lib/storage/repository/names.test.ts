@@ -7,6 +7,7 @@ import {
   prefixProblem,
   scheduleNameProblem,
   validateBackupName,
+  validateExistingBackupName,
   validateFqdn,
   validatePrefix,
 } from './names.js';
@@ -132,5 +133,19 @@ describe('prefixes', () => {
     expect(() => validatePrefix('a')).toThrow(/one character/);
     expect(() => validatePrefix('a/b')).toThrow(/may only contain/);
     expect(() => validatePrefix('..')).toThrow(/'\.' or '\.\.'/);
+  });
+});
+
+describe('names of existing backups (delete-backup)', () => {
+  it('accepts what cassandra-medusa may have written, though a new backup may not take it', () => {
+    for (const name of ['nightly@2024-01-01', 'x'.repeat(120), 'a b']) {
+      expect(() => validateBackupName(name)).toThrow(InvalidNameError);
+      expect(validateExistingBackupName(name)).toBe(name);
+    }
+  });
+
+  it('refuses what is not one folder of the bucket', () => {
+    for (const name of ['', '.', '..', '../other', 'a/b', 'a\\b', 'a\nb'])
+      expect(() => validateExistingBackupName(name)).toThrow(/not one folder/);
   });
 });

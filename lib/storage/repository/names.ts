@@ -103,6 +103,17 @@ export function validateBackupName(name: string): string {
   return name;
 }
 
+/**
+ * Names of backups that already exist (to delete one): any name cassandra-medusa could have
+ * written is accepted, as long as it is one folder. The stricter rule above is for new backups.
+ */
+export function validateExistingBackupName(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (name === '' || name === '.' || name === '..' || /[/\\\u0000-\u001f\u007f]/.test(name))
+    throw new InvalidNameError(`backup name ${shown(name)} is not one folder of the bucket`);
+  return name;
+}
+
 /** What is wrong with a node identity (fqdn, IP or pod name, also used inside index file names). */
 export function fqdnProblem(fqdn: string): string | undefined {
   const problems = commonProblems('fqdn', fqdn, MAX_FQDN_LENGTH);
