@@ -71,6 +71,13 @@ describe('discoverSnapshotFiles', () => {
     expect(tableNameOf('legacy_table')).toBe('legacy_table');
     expect(selected({ exclude: ['a'] }, 'a', 't')).toBe(false);
   });
+
+  it('takes "ks.*" as every table of ks, as the CRD admits it (it selected nothing)', () => {
+    expect(selected({ include: ['app.*'] }, 'app', 'users')).toBe(true);
+    expect(selected({ include: ['app.*'] }, 'other', 'users')).toBe(false);
+    expect(selected({ exclude: ['app.*'] }, 'app', 'users')).toBe(false);
+    expect(selected({ include: ['app.users'] }, 'app', 'orders')).toBe(false);
+  });
 });
 
 describe('ensureFreeSpace', () => {

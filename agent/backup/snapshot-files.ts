@@ -39,8 +39,11 @@ export function tableNameOf(tableDir: string): string {
   return tableDir.replace(/-[0-9a-f]{32}$/, '');
 }
 
+// "ks", "ks.*" (every table of ks, as the CRD admits it) or "ks.table".
 function matches(patterns: readonly string[], keyspace: string, table: string): boolean {
-  return patterns.some((pattern) => pattern === keyspace || pattern === `${keyspace}.${table}`);
+  return patterns.some(
+    (pattern) => pattern === keyspace || pattern === `${keyspace}.*` || pattern === `${keyspace}.${table}`,
+  );
 }
 
 /** Whether a table passes the filter (excludes win over includes). */
