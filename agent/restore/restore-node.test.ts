@@ -163,7 +163,7 @@ describe('restore-node verifies every object while it streams', () => {
       await expect(refused).rejects.toBeInstanceOf(RestoreRefused);
       await expect(restoreNode(options(name))).rejects.toThrow(
         new RegExp(
-          `^${first[0]}: checksum [0-9a-f]{32} where the backup recorded ${md5(data['nb-1-big-Data.db'])}$`,
+          `^${first[0]}: checksum does not match the manifest: [0-9a-f]{32} where the backup recorded ${md5(data['nb-1-big-Data.db'])}$`,
         ),
       );
       expect(tree(join(dir, 'node'))).toEqual(before);

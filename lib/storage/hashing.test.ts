@@ -114,7 +114,7 @@ describe('streaming digests', () => {
     };
     expect(compareContent(expected(md5), bad)).toEqual({
       verdict: 'mismatch',
-      reason: `checksum ${bad.md5} where the backup recorded ${md5}`,
+      reason: `checksum does not match the manifest: ${bad.md5} where the backup recorded ${md5}`,
     });
     expect(compareContent(expected(multipartEtagOf(data, 1000)), bad).verdict).toBe('mismatch');
     expect(compareContent(expected(md5, 2501), digests)).toEqual({

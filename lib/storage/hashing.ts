@@ -136,7 +136,10 @@ export function compareContent(
   const found = hash.includes('-') ? actual.multipartEtag : actual.md5;
   return found === hash
     ? { verdict: 'match' }
-    : { verdict: 'mismatch', reason: `checksum ${found} where the backup recorded ${hash}` };
+    : {
+        verdict: 'mismatch',
+        reason: `checksum does not match the manifest: ${found} where the backup recorded ${hash}`,
+      };
 }
 
 /** Bytes that are not what the backup recorded (a download refused before it reached its path). */

@@ -303,7 +303,9 @@ describe('faults on the restore side (R3, R4)', () => {
           `missing from storage: ${deleted}`,
         );
         await expect(restoreFromEnvironment(ctx, env(diff), quiet)).rejects.toThrow(
-          new RegExp(`^${diffData}: checksum [0-9a-f]{32}(-\\d+)? where the backup recorded`),
+          new RegExp(
+            `^${diffData}: checksum does not match the manifest: [0-9a-f]{32}(-\\d+)? where the backup recorded`,
+          ),
         );
         expect(snapshot()).toEqual(before);
         expect(existsSync(join(node.dataDir, '..', '.last-restore'))).toBe(false);
