@@ -153,6 +153,8 @@ describe('dryRun: a backup plan on a Cassandra node and MinIO', () => {
     expect(plan.storageWritable).toBe(true);
     expect(plan.problems ?? []).toEqual([]);
     expect(plan.dataFreeBytes).toBeGreaterThan(0);
+    // host is the node's folder in storage, where its earlier backup lives.
+    expect([...before.keys()].some((key) => key.startsWith(`${prefix}/${plan.host}/`))).toBe(true);
     const complete = (job?.status?.conditions as { type: string; status: string; reason: string }[]).find(
       (c) => c.type === 'Complete',
     );
