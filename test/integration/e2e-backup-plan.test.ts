@@ -1,17 +1,14 @@
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import * as k8s from '@kubernetes/client-node';
 import { Client } from 'cassandra-driver';
-import { execFile } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodePlan } from '../../crds/index.js';
 import { findObject } from '../../lib/medusa-api.js';
 import { CassandraCluster } from '../bed/cassandra.js';
-import { kubeconfigPath } from '../bed/kube.js';
-import { repoRoot } from '../bed/paths.js';
-import { minio } from '../bed/stores.js';
 import { adminConfig } from '../support/kube.js';
+import { minioClient, pluginIn } from '../support/plugin.js';
 import { startStack, waitForDatacenterReady, type Stack } from '../support/stack.js';
 
 // MedusaBackupJob.spec.dryRun as a plan, end to end: after a real backup and a few new SSTables,
@@ -24,26 +21,11 @@ const prefix = 'plan';
 const cluster = new CassandraCluster({ name: 'plan', hosts: [61] });
 const kc = adminConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
-const s3 = new S3Client({
-  endpoint: minio.endpoint,
-  region: minio.region,
-  forcePathStyle: true,
-  credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
-});
+const s3 = minioClient();
 let stack: Stack;
 let client: Client;
 
-function medusa(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', join(repoRoot, 'plugin', 'main.ts'), ...args, '-n', namespace],
-      { env: { ...process.env, KUBECONFIG: kubeconfigPath, NO_COLOR: '1' }, timeout: 600_000 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const medusa = pluginIn(namespace, 600_000);
 
 /** Every object of the bucket: key -> size and ETag. */
 async function bucketContents(): Promise<Map<string, string>> {

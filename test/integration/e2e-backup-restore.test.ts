@@ -3,13 +3,10 @@ import {
   DeleteBucketCommand,
   DeleteObjectsCommand,
   ListObjectsV2Command,
-  S3Client,
 } from '@aws-sdk/client-s3';
 import * as k8s from '@kubernetes/client-node';
 import { Client } from 'cassandra-driver';
-import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createObject,
@@ -20,10 +17,8 @@ import {
   type MedusaObject,
 } from '../../lib/medusa-api.js';
 import { CassandraCluster } from '../bed/cassandra.js';
-import { kubeconfigPath } from '../bed/kube.js';
-import { repoRoot } from '../bed/paths.js';
-import { minio } from '../bed/stores.js';
 import { adminConfig } from '../support/kube.js';
+import { minioClient, pluginIn } from '../support/plugin.js';
 import {
   startStack,
   stopStaleStacks,
@@ -41,26 +36,11 @@ const bucket = `e2e-${process.pid}`;
 const cluster = new CassandraCluster({ name: 'e2e', hosts: [21, 22, 23] });
 const kc = adminConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
-const s3 = new S3Client({
-  endpoint: minio.endpoint,
-  region: minio.region,
-  forcePathStyle: true,
-  credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
-});
+const s3 = minioClient();
 let stack: Stack;
 let client: Client;
 
-function medusa(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', join(repoRoot, 'plugin', 'main.ts'), ...args, '-n', namespace],
-      { env: { ...process.env, KUBECONFIG: kubeconfigPath, NO_COLOR: '1' }, timeout: 900_000 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const medusa = pluginIn(namespace, 900_000);
 
 async function eventually<T>(
   what: string,

@@ -1,17 +1,13 @@
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import * as k8s from '@kubernetes/client-node';
 import { Client, policies, types } from 'cassandra-driver';
-import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findObject } from '../../lib/medusa-api.js';
 import { CassandraCluster, type CassandraNode } from '../bed/cassandra.js';
-import { kubeconfigPath } from '../bed/kube.js';
-import { repoRoot } from '../bed/paths.js';
-import { minio } from '../bed/stores.js';
 import { adminConfig } from '../support/kube.js';
 import { insertRows, range } from '../support/rows.js';
+import { minioClient, pluginIn } from '../support/plugin.js';
 import { startStack, waitForDatacenterReady, type Stack } from '../support/stack.js';
 
 // Issue 13: a MedusaRestoreJob with spec.filter (kubectl medusa restore --keyspaces) restores only
@@ -29,26 +25,11 @@ const backupName = 'fr-full';
 const kc = adminConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
 const apps = kc.makeApiClient(k8s.AppsV1Api);
-const s3 = new S3Client({
-  endpoint: minio.endpoint,
-  region: minio.region,
-  forcePathStyle: true,
-  credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
-});
+const s3 = minioClient();
 let stack: Stack;
 let client: Client;
 
-function medusa(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', join(repoRoot, 'plugin', 'main.ts'), ...args, '-n', namespace],
-      { env: { ...process.env, KUBECONFIG: kubeconfigPath, NO_COLOR: '1' }, timeout: 900_000 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const medusa = pluginIn(namespace, 900_000);
 
 async function connect(): Promise<Client> {
   const c = new Client({ contactPoints: cluster.contactPoints, localDataCenter: cluster.datacenter });

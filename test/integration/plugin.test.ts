@@ -1,5 +1,4 @@
 import * as k8s from '@kubernetes/client-node';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,31 +10,13 @@ import { apiserverUrl, controlPlaneCa, kubeconfigPath } from '../bed/kube.js';
 import { repoRoot } from '../bed/paths.js';
 import { pemBase64 } from '../bed/pki.js';
 import { adminConfig, cassandraStatefulSet, installCrds, testNamespace } from '../support/kube.js';
+import { runPlugin, type PluginRun } from '../support/plugin.js';
 
 // `kubectl medusa` run as users run it (a separate process, kubeconfig from the environment)
 // against the real kube-apiserver with the medusa.k8ssandra.io CRDs installed.
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function medusa(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', join(repoRoot, 'plugin', 'main.ts'), ...args],
-      {
-        cwd: repoRoot,
-        env: { ...process.env, KUBECONFIG: kubeconfigPath, NO_COLOR: '1', ...env },
-        timeout: 120_000,
-      },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const medusa = (args: string[], env: Record<string, string> = {}): Promise<PluginRun> =>
+  runPlugin(args, { env });
 
 const group = 'medusa.k8ssandra.io';
 const version = 'v1alpha1';
