@@ -26,6 +26,8 @@ export interface WebhookServerOptions {
   bodyLimit?: string;
   /** Time to decide one request; the apiserver gives up after the webhook's timeoutSeconds (≤ 30s). */
   decisionTimeoutMs?: number;
+  /** Time for a client to send the whole request, headers and body (docs/webhook.md "Limits"). */
+  receiveTimeoutMs?: number;
   certificatePollMs?: number;
   now?: () => Date;
 }
@@ -166,9 +168,22 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
   });
 
   const initial = await readKeyMaterial(options.certificates);
-  const server = createServer({ ...initial, minVersion: 'TLSv1.2' }, app);
-  server.requestTimeout = decisionTimeoutMs + 5000;
-  server.headersTimeout = 10_000;
+  // The whole request (headers and body) must arrive within receiveTimeoutMs: a slow, stalled or
+  // partial client gets a 408 and is disconnected. Node only checks these deadlines every
+  // connectionsCheckingInterval (30 s by default, which let such clients hold a socket for 30-40 s),
+  // so the check runs every second. The TLS handshake has the same deadline.
+  const receiveTimeoutMs = options.receiveTimeoutMs ?? 10_000;
+  const server = createServer(
+    {
+      ...initial,
+      minVersion: 'TLSv1.2',
+      requestTimeout: receiveTimeoutMs,
+      headersTimeout: receiveTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, receiveTimeoutMs),
+      handshakeTimeout: receiveTimeoutMs,
+    },
+    app,
+  );
   server.keepAliveTimeout = 30_000;
   server.maxHeadersCount = 100;
   const certificates = watchCertificates(
