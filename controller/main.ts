@@ -4,6 +4,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { createLogger } from '../lib/log.js';
 import { startController } from './manager.js';
+import { startMetricsServer } from './metrics.js';
 
 const log = createLogger('controller');
 const kc = new k8s.KubeConfig();
@@ -25,9 +26,31 @@ const controller = startController({
       : {}),
   },
 });
+// GET /metrics (controller/metrics.ts) on METRICS_PORT (default 8080, 0 = off); a port in use is
+// logged, the controller runs on without metrics.
+const metricsPort = Number(process.env.METRICS_PORT ?? '8080');
+const metrics =
+  Number.isInteger(metricsPort) && metricsPort > 0
+    ? startMetricsServer({
+        kc,
+        log,
+        host: process.env.METRICS_HOST ?? '0.0.0.0',
+        port: metricsPort,
+        ...(process.env.WATCH_NAMESPACE ? { namespace: process.env.WATCH_NAMESPACE } : {}),
+      }).then(
+        (server) => {
+          log.info('metrics listening', { port: server.port });
+          return server;
+        },
+        (error: unknown) => {
+          log.error('metrics not served', { error: error instanceof Error ? error.message : String(error) });
+          return undefined;
+        },
+      )
+    : Promise.resolve(undefined);
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     log.info('stopping', { signal });
-    void controller.stop().then(() => process.exit(0));
+    void Promise.all([controller.stop(), metrics.then((m) => m?.stop())]).then(() => process.exit(0));
   });
 }
