@@ -1,7 +1,7 @@
 // Entry of the in-pod modes: `medusa-agent sidecar` and `medusa-agent restore`.
 import { createLogger } from '../../lib/log.js';
 import { loadPodContext, podIdentity, podKubeConfig } from './context.js';
-import { startHealthServer } from './health.js';
+import { startHealthServer, startMetricsServer } from './health.js';
 import { runRestoreInit } from './restore-init.js';
 import { runSidecar } from './sidecar.js';
 
@@ -23,10 +23,22 @@ export async function runPodMode(
       () => !stop.signal.aborted,
     );
     log.info('health service listening', { port: health.port });
+    // Metrics are for the operator: a port in use is logged, the sidecar runs on without them.
+    const metricsPort = Number(env.MEDUSA_METRICS_PORT ?? '9095');
+    const metrics =
+      Number.isInteger(metricsPort) && metricsPort > 0
+        ? await startMetricsServer(env.POD_IP ?? '0.0.0.0', metricsPort).then(
+            (m) => {
+              log.info('metrics listening', { port: m.port });
+              return m;
+            },
+            (error: unknown) => void log.warn('metrics not served', { port: metricsPort, error }),
+          )
+        : undefined;
     try {
       await runSidecar({ kc, ctx, me, log, signal: stop.signal });
     } finally {
-      await health.stop();
+      await Promise.all([health.stop(), metrics?.stop()]);
     }
     return 0;
   } finally {

@@ -8,6 +8,7 @@ import type { NodeContext } from '../cli/context.js';
 import type { PodIdentity } from './context.js';
 import { awaitsFilterCheck } from '../../lib/restore-contract.js';
 import { createReporter } from './reporter.js';
+import { agentMetrics } from './health.js';
 import { restoreFilterCheck } from './restore-check.js';
 import { backupWork, purgeWork, syncWork, verifyWork } from './work.js';
 
@@ -58,7 +59,7 @@ async function perform(
         : kind === 'MedusaRestoreJob'
           ? 'restore filter check'
           : String(object.spec?.operation);
-    const final =
+    const final = await agentMetrics.record(operation, async () =>
       operation === 'backup'
         ? await backupWork(ctx, object, reporter)
         : operation === 'purge'
@@ -69,7 +70,8 @@ async function perform(
               ? await syncWork(ctx, kc, object)
               : operation === 'restore filter check'
                 ? await restoreFilterCheck(ctx, object, me.pod)
-                : { phase: 'Failed' as const, lastError: `operation ${operation} is not run by the agent` };
+                : { phase: 'Failed' as const, lastError: `operation ${operation} is not run by the agent` },
+    );
     await reporter.finish(final);
     log.info('finished', { kind, name, phase: final.phase });
   } catch (error) {

@@ -18,6 +18,7 @@ import { runBackup } from '../cli/node-commands.js';
 import { purge } from '../purge/purge.js';
 import { verifyBackup } from '../verify/verify.js';
 import { podIdentity, podKubeConfig } from './context.js';
+import { agentMetrics } from './health.js';
 import type { Reporter } from './reporter.js';
 
 type Final = Omit<NodeProgressReport, 'node'>;
@@ -105,6 +106,7 @@ export async function backupWork(ctx: NodeContext, job: MedusaObject, reporter: 
         ...(p.etaMs !== undefined ? { etaSeconds: Math.ceil(p.etaMs / 1000) } : {}),
       }),
   });
+  agentMetrics.families.bytesUploaded.inc({}, result.bytesUploaded);
   const tokenMap = await (await ctx.cql()).tokenMap();
   const me = tokenMap[ctx.fqdn];
   return {
