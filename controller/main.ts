@@ -43,7 +43,7 @@ const metrics =
           return server;
         },
         (error: unknown) => {
-          log.error('metrics not served', { error: error instanceof Error ? error.message : String(error) });
+          log.warn('metrics not served', { error: error instanceof Error ? error.message : String(error) });
           return undefined;
         },
       )
