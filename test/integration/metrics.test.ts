@@ -1,11 +1,16 @@
 import * as k8s from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { execFile } from 'node:child_process';
+import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeTime } from '../../lib/medusa-api.js';
 import { kubeconfigPath } from '../bed/kube.js';
-import { repoRoot } from '../bed/paths.js';
+import { artefacts, repoRoot } from '../bed/paths.js';
 import { adminConfig, installCrds, testNamespace } from '../support/kube.js';
 
 // The controller binary's /metrics on the bed's kube-apiserver: MedusaBackupJob, MedusaBackup and
@@ -14,6 +19,7 @@ import { adminConfig, installCrds, testNamespace } from '../support/kube.js';
 // follower (the Lease is held by someone else), so nothing reconciles the hand-made objects.
 
 const host = '127.0.0.122';
+const podIp = '127.0.0.123'; // the sidecar's
 const kc = adminConfig();
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const coordination = kc.makeApiClient(k8s.CoordinationV1Api);
@@ -37,8 +43,10 @@ function freePort(): Promise<number> {
 }
 
 /** A scrape, parsed: `name{labels}` -> value, labels in the order the exposition writes them. */
-async function scrape(): Promise<{ contentType: string; samples: Map<string, number>; text: string }> {
-  const res = await fetch(`http://${host}:${port}/metrics`);
+async function scrape(
+  url = `http://${host}:${port}/metrics`,
+): Promise<{ contentType: string; samples: Map<string, number>; text: string }> {
+  const res = await fetch(url);
   expect(res.status).toBe(200);
   const text = await res.text();
   const samples = new Map<string, number>();
@@ -212,5 +220,130 @@ describe('controller /metrics', () => {
     expect(samples.get(`medusa_backup_duration_seconds{${dc1}}`)).toBe(75);
     expect(samples.get(`medusa_backup_last_failed{${dc1}}`)).toBe(0);
     expect(output).not.toMatch(/"level":"error"/);
+  });
+});
+
+describe("the sidecar's /metrics after real operations", () => {
+  const pod = 'metrics-dc1-sts-0';
+  let sidecar: ChildProcess | undefined;
+  let dir = '';
+  let sidecarOutput = '';
+  afterAll(async () => {
+    if (sidecar && sidecar.exitCode === null) {
+      const exited = new Promise((r) => sidecar!.once('exit', r));
+      sidecar.kill('SIGTERM');
+      await exited;
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const task = (name: string, spec: object) =>
+    createWithStatus(
+      'medusatasks',
+      'MedusaTask',
+      name,
+      { cassandraDatacenter: 'dc1', ...spec },
+      {
+        startTime: at(0),
+        inProgress: [pod],
+      },
+    );
+  const phaseOf = async (name: string) => {
+    const t = (await custom.getNamespacedCustomObject({
+      group,
+      version,
+      plural: 'medusatasks',
+      namespace: ns.name,
+      name,
+    })) as {
+      status?: { progress?: { node: string; phase: string }[] };
+    };
+    return t.status?.progress?.find((p) => p.node === pod)?.phase;
+  };
+
+  it('counts a purge that succeeded and a verify that failed, on local storage (no Cassandra needed)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'metrics-sidecar-'));
+    mkdirSync(join(dir, 'metrics-bucket'));
+    sidecar = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'agent', 'main.ts'), 'sidecar'], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        KUBECONFIG: kubeconfigPath,
+        POD_NAME: pod,
+        POD_NAMESPACE: ns.name,
+        POD_IP: podIp,
+        MEDUSA_INI: `[storage]\nstorage_provider = local\nbase_path = ${dir}\nbucket_name = metrics-bucket\nfqdn = ${podIp}\n`,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    sidecar.stderr?.on('data', (c: Buffer) => void (sidecarOutput += c.toString()));
+    sidecar.stdout?.on('data', (c: Buffer) => void (sidecarOutput += c.toString()));
+    await task('metrics-purge', { operation: 'purge' });
+    await task('metrics-verify', { operation: 'verify', backupName: 'no-such-backup' });
+    const deadline = Date.now() + 40_000;
+    while (
+      (await phaseOf('metrics-purge')) !== 'Succeeded' ||
+      (await phaseOf('metrics-verify')) !== 'Failed'
+    ) {
+      if (Date.now() > deadline || sidecar.exitCode !== null)
+        throw new Error(`the sidecar did not run both tasks:\n${sidecarOutput}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(sidecarOutput).toContain('"metrics listening"');
+    const { contentType, samples } = await scrape(`http://${podIp}:9095/metrics`);
+    expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(samples.get('medusa_agent_operations_total{operation="purge",result="succeeded"}')).toBe(1);
+    expect(samples.get('medusa_agent_operations_total{operation="verify",result="failed"}')).toBe(1);
+    expect(samples.get('medusa_agent_last_success_timestamp_seconds{operation="purge"}')).toBeGreaterThan(
+      now / 1000,
+    );
+    expect(samples.has('medusa_agent_last_success_timestamp_seconds{operation="verify"}')).toBe(false);
+    expect(
+      samples.get('medusa_agent_last_operation_duration_seconds{operation="verify"}'),
+    ).toBeGreaterThanOrEqual(0);
+    expect(samples.get('medusa_agent_operation_in_progress')).toBe(0);
+  }, 60_000);
+});
+
+describe('the chart', () => {
+  it('passes METRICS_PORT to the controller, names the port and annotates the pod for Prometheus', async () => {
+    const { stdout } = await promisify(execFile)(artefacts.helm, [
+      'template',
+      'm',
+      join(repoRoot, 'charts', 'kubectl-medusa'),
+      '--set',
+      'controller.metricsPort=9310',
+    ]);
+    type Deployment = {
+      kind: string;
+      spec: {
+        template: {
+          metadata: { annotations?: Record<string, string> };
+          spec: {
+            containers: {
+              name: string;
+              env?: { name: string; value?: string }[];
+              ports?: { name: string; containerPort: number }[];
+            }[];
+          };
+        };
+      };
+    };
+    const docs = parseAllDocuments(stdout).map((d) => d.toJS() as Deployment);
+    const deployment = docs.find((d) => d?.kind === 'Deployment')!;
+    const controllerContainer = deployment.spec.template.spec.containers.find(
+      (c) => c.name === 'controller',
+    )!;
+    expect(controllerContainer.env).toContainEqual({ name: 'METRICS_PORT', value: '9310' });
+    expect(controllerContainer.ports).toContainEqual({
+      name: 'metrics',
+      containerPort: 9310,
+      protocol: 'TCP',
+    });
+    expect(deployment.spec.template.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '9310',
+      'prometheus.io/path': '/metrics',
+    });
   });
 });
