@@ -40,6 +40,22 @@ describe('bandwidth limit', () => {
     const seconds = (performance.now() - t0) / 1000;
     expect(Math.abs((a + b) / seconds - rate) / rate).toBeLessThan(0.15);
   });
+
+  it('sleeps instead of spinning: N MB at R MB/s takes about N/R s with little CPU', async () => {
+    const rate = 8 * 1024 * 1024;
+    const total = 12 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024);
+    const chunks = Array.from({ length: total / chunk.length }, () => chunk);
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const bytes = await drain(Readable.from(chunks).pipe(throttled(new Bandwidth(rate))));
+    const wall = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    expect(bytes).toBe(total);
+    expect(Math.abs(wall - total / rate) / (total / rate)).toBeLessThan(0.15);
+    expect(cpuSeconds / wall).toBeLessThan(0.15);
+  });
 });
 
 describe('Limiter', () => {

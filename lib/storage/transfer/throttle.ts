@@ -2,50 +2,29 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
- * Token bucket shared by every transfer of one storage driver, so `transferMaxBandwidth` caps the
+ * Bandwidth limit shared by every transfer of one storage driver, so `transferMaxBandwidth` caps the
  * aggregate rate of all concurrent uploads and downloads (Medusa applies it per boto3 call).
+ *
+ * Each `take` reserves its bytes on one timeline (`next`: when everything reserved so far has been
+ * paid for) and sleeps once until its reservation is due; nothing polls. A transfer may run up to
+ * `aheadMs` ahead of the timeline without sleeping, so there is at most about one timer per
+ * `aheadMs` of data, and idle time earns at most `burstMs` of credit.
  */
 export class Bandwidth {
-  private available: number;
-  private last = performance.now();
-  private queue: Promise<void> = Promise.resolve();
-  /** Burst allowance: 50 ms worth of bytes keeps the measured rate close to the limit. */
-  private readonly capacity: number;
+  private next = performance.now();
+  private static readonly aheadMs = 20;
+  private static readonly burstMs = 50;
 
   constructor(readonly bytesPerSecond: number) {
-    this.capacity = Math.max(16 * 1024, bytesPerSecond / 20);
-    this.available = 0;
+    if (!(bytesPerSecond > 0)) throw new RangeError(`bandwidth must be positive, got ${bytesPerSecond}`);
   }
 
-  /** Resolves once `bytes` may be sent. Waiters are served in order. */
+  /** Resolves once `bytes` may be sent. Waiters are served in the order they asked. */
   take(bytes: number): Promise<void> {
-    const turn = this.queue.then(() => this.wait(bytes));
-    this.queue = turn.catch(() => undefined);
-    return turn;
-  }
-
-  private async wait(bytes: number): Promise<void> {
-    let remaining = bytes;
-    while (remaining > 0) {
-      this.refill();
-      const grant = Math.min(remaining, Math.max(0, Math.floor(this.available)));
-      if (grant > 0) {
-        this.available -= grant;
-        remaining -= grant;
-        continue;
-      }
-      const needed = Math.min(remaining, this.capacity);
-      await sleep(Math.max(1, ((needed - this.available) / this.bytesPerSecond) * 1000));
-    }
-  }
-
-  private refill(): void {
     const now = performance.now();
-    this.available = Math.min(
-      this.capacity,
-      this.available + ((now - this.last) / 1000) * this.bytesPerSecond,
-    );
-    this.last = now;
+    this.next = Math.max(this.next, now - Bandwidth.burstMs) + (bytes / this.bytesPerSecond) * 1000;
+    const delay = this.next - now;
+    return delay <= Bandwidth.aheadMs ? Promise.resolve() : sleep(delay);
   }
 }
 
