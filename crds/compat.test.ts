@@ -174,7 +174,13 @@ const columns: Record<string, [string, PrinterColumn['type'], string][]> = {
     ['Start', 'date', '.status.startTime'],
     ['Finish', 'date', '.status.finishTime'],
   ],
-  MedusaConfiguration: [],
+  // k8ssandra-operator has none; ours are additions (issue 20, docs/api.md "Differences").
+  MedusaConfiguration: [
+    ['Ready', 'string', '.status.conditions[?(@.type=="Ready")].status'],
+    ['SecretAvailable', 'string', '.status.conditions[?(@.type=="SecretAvailable")].status'],
+    ['Message', 'string', '.status.conditions[?(@.type=="Ready")].message'],
+    ['Age', 'date', '.metadata.creationTimestamp'],
+  ],
 };
 
 describe('compatibility with the k8ssandra-operator Medusa CRDs', () => {

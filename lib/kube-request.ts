@@ -40,6 +40,8 @@ export interface KubeRequestOptions {
    * nothing was created (429, connection refused).
    */
   isOurs?: (existing: unknown) => boolean;
+  /** The Accept header (default application/json), e.g. metadata only (PartialObjectMetadata). */
+  accept?: string;
 }
 
 /** A JSON patch is repeatable when it only tests and replaces (an add to a list is not). */
@@ -93,7 +95,7 @@ async function requestOnce<T>(
   const url = new URL(path, cluster.server);
   for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
   const payload = body === undefined ? undefined : stringifyJson(body);
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
   if (payload !== undefined) {
     headers['content-type'] =
       method === 'PATCH' ? patchTypes[options.patchType ?? 'merge'] : 'application/json';

@@ -5,6 +5,7 @@ import { cassOperator } from '../../lib/datacenter.js';
 import { kubeRequest } from '../../lib/kube-request.js';
 import { createObject, deleteObject, findObject, type MedusaObject } from '../../lib/medusa-api.js';
 import type { Context } from '../context.js';
+import { reconcileConfigurationStatus } from './configuration-status.js';
 import type { Result } from '../loop.js';
 
 export const purgeScheduleName = (dc: string) => `${dc}-purge`.slice(0, 253);
@@ -36,7 +37,9 @@ export async function reconcilePurgeSchedules(
   name: string,
 ): Promise<Result> {
   const configuration = await findObject(ctx.kc, 'medusaconfigurations', namespace, name);
-  if (!configuration) return;
+  if (!configuration || configuration.metadata.deletionTimestamp) return;
+  // Conditions first (configuration-status.ts): a missing bucket secret shows even with no datacenter.
+  const ready = await reconcileConfigurationStatus(ctx, configuration);
   const purge = configuration.spec?.purgeBackups !== false;
   for (const dc of await boundDatacenters(ctx, namespace, name)) {
     const scheduleName = purgeScheduleName(dc);
@@ -65,6 +68,6 @@ export async function reconcilePurgeSchedules(
       );
     }
   }
-  // Datacenters bind after the configuration exists: look again now and then.
-  return { requeueAfterMs: 30_000 };
+  // Datacenters bind after the configuration exists, secrets appear later: look again now and then.
+  return { requeueAfterMs: ready === 'True' ? 30_000 : Math.max(ctx.timings.pollMs, 1000) };
 }

@@ -71,7 +71,28 @@ export const medusaConfiguration = defineKind({
   description: 'MedusaConfiguration holds the storage and container settings datacenters bind to.',
   spec: medusaConfigurationSpecSchema,
   status: medusaConfigurationStatusSchema,
-  printerColumns: [],
+  printerColumns: [
+    {
+      name: 'Ready',
+      type: 'string',
+      jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+      description: 'Ready condition',
+    },
+    {
+      name: 'SecretAvailable',
+      type: 'string',
+      jsonPath: '.status.conditions[?(@.type=="SecretAvailable")].status',
+      description: 'Whether the bucket secret exists in the namespace',
+    },
+    {
+      name: 'Message',
+      type: 'string',
+      jsonPath: '.status.conditions[?(@.type=="Ready")].message',
+      description: 'Why it is not ready',
+      priority: 1,
+    },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
 });
 
 export type MedusaConfigurationSpec = z.output<typeof medusaConfigurationSpecSchema>;

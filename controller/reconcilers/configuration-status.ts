@@ -1,0 +1,103 @@
+// MedusaConfiguration status, as k8ssandra-operator's MedusaConfiguration controller keeps it:
+// SecretAvailable (the bucket secret of storageSecretRef exists in the configuration's namespace)
+// and Ready. The secret is looked up as metadata only (PartialObjectMetadata): its data never
+// reaches the controller, so it cannot reach logs, status or Events.
+import { kubeRequest, KubeApiError } from '../../lib/kube-request.js';
+import { patchStatus, type MedusaObject } from '../../lib/medusa-api.js';
+import { setCondition, type Condition, type Context } from '../context.js';
+
+const metadataOnly = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+
+type Check = Omit<Condition, 'lastTransitionTime'>;
+
+/** Whether the secret exists, from a metadata-only GET; never its contents. */
+export async function secretCondition(
+  ctx: Context,
+  namespace: string,
+  storage: Record<string, unknown> | undefined,
+): Promise<Check> {
+  const secret = String((storage?.storageSecretRef as { name?: string } | undefined)?.name ?? '');
+  if (!secret) {
+    return {
+      type: 'SecretAvailable',
+      status: 'True',
+      reason: 'NoSecretNeeded',
+      message:
+        storage?.credentialsType === 'role-based'
+          ? 'credentialsType role-based: no bucket secret is used'
+          : 'no storageSecretRef: no bucket secret is used',
+    };
+  }
+  try {
+    await kubeRequest(
+      ctx.kc,
+      'GET',
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(secret)}`,
+      undefined,
+      { accept: metadataOnly, retry: { attempts: 2 } },
+    );
+    return { type: 'SecretAvailable', status: 'True', reason: 'SecretAvailable', message: 'SecretAvailable' };
+  } catch (error) {
+    const code = error instanceof KubeApiError ? error.code : 0;
+    if (code === 404) {
+      return {
+        type: 'SecretAvailable',
+        status: 'False',
+        reason: 'SecretNotFound',
+        message: `secret ${secret} not found in namespace ${namespace} (storageSecretRef.name; it must hold the key credentials)`,
+      };
+    }
+    if (code === 403) {
+      return {
+        type: 'SecretAvailable',
+        status: 'Unknown',
+        reason: 'SecretNotChecked',
+        message: `the controller may not get secret ${secret} in namespace ${namespace} (RBAC): not checked`,
+      };
+    }
+    return {
+      type: 'SecretAvailable',
+      status: 'False',
+      reason: 'SecretUnreadable',
+      message: `secret ${secret} in namespace ${namespace} could not be read: ${code ? `HTTP ${code}` : (error as Error).message}`,
+    };
+  }
+}
+
+/** Writes SecretAvailable and Ready when they changed; returns the Ready status. */
+export async function reconcileConfigurationStatus(
+  ctx: Context,
+  configuration: MedusaObject,
+): Promise<string> {
+  const { namespace = '', name } = configuration.metadata;
+  const now = ctx.now();
+  const storage = configuration.spec?.storageProperties as Record<string, unknown> | undefined;
+  const secret = await secretCondition(ctx, namespace, storage);
+  const before = configuration.status?.conditions as Condition[] | undefined;
+  const observedGeneration = (configuration.metadata as { generation?: number }).generation;
+  const withGeneration = (c: Check): Check =>
+    observedGeneration === undefined ? c : { ...c, observedGeneration };
+  let conditions = setCondition(before, withGeneration(secret), now);
+  const ready: Check =
+    secret.status === 'False'
+      ? { type: 'Ready', status: 'False', reason: secret.reason, message: secret.message }
+      : { type: 'Ready', status: 'True', reason: 'Ready', message: 'Ready' };
+  conditions = setCondition(conditions, withGeneration(ready), now);
+  const changed = (type: string) => {
+    const a = before?.find((c) => c.type === type);
+    const b = conditions.find((c) => c.type === type);
+    return (
+      !a ||
+      a.status !== b?.status ||
+      a.reason !== b.reason ||
+      a.message !== b.message ||
+      a.observedGeneration !== b.observedGeneration
+    );
+  };
+  if (changed('SecretAvailable') || changed('Ready')) {
+    await patchStatus(ctx.kc, 'medusaconfigurations', namespace, name, { conditions });
+    if (secret.status === 'False' && changed('SecretAvailable'))
+      await ctx.events.event(configuration, 'Warning', secret.reason, secret.message);
+  }
+  return ready.status;
+}

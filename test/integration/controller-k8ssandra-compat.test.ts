@@ -1,0 +1,119 @@
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startController, type Controller } from '../../controller/manager.js';
+import { createLogger } from '../../lib/log.js';
+import { createObject, findObject, type MedusaObject } from '../../lib/medusa-api.js';
+import { adminConfig, installCrds, kubectl, testNamespace } from '../support/kube.js';
+
+// Where k8ssandra-operator's users rely on its behaviour (issue 20): the real controller against
+// the real kube-apiserver, objects created directly (no Cassandra, no webhook).
+
+const kc = adminConfig();
+const core = kc.makeApiClient(k8s.CoreV1Api);
+let ns: { name: string; remove: () => Promise<void> };
+let controller: Controller;
+const logs: string[] = [];
+const apiVersion = 'medusa.k8ssandra.io/v1alpha1';
+
+async function waitFor<T>(what: string, get: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await get();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+type Condition = { type: string; status: string; reason: string; message: string };
+const condition = (o: MedusaObject | undefined, type: string) =>
+  (o?.status?.conditions as Condition[] | undefined)?.find((c) => c.type === type);
+
+beforeAll(async () => {
+  await installCrds();
+  ns = await testNamespace('compat');
+  controller = startController({
+    kc,
+    namespace: ns.name,
+    log: createLogger('controller', { write: (l) => logs.push(l) }),
+    leaderElection: false,
+    timings: { agentStartTimeoutMs: 4_000, agentStaleAfterMs: 4_000, pollMs: 500 },
+    resyncMs: 2_000,
+  });
+});
+
+afterAll(async () => {
+  await controller?.stop();
+  await ns?.remove();
+});
+
+describe('MedusaConfiguration status', () => {
+  it('shows a missing bucket secret as SecretAvailable=False naming it, and turns Ready when it appears', async () => {
+    await createObject(kc, 'medusaconfigurations', ns.name, {
+      apiVersion,
+      kind: 'MedusaConfiguration',
+      metadata: { name: 's3' },
+      spec: {
+        storageProperties: {
+          storageProvider: 's3_compatible',
+          bucketName: 'compat-bucket',
+          host: '127.0.0.1',
+          storageSecretRef: { name: 'compat-bucket-key' },
+        },
+      },
+    });
+    const missing = await waitFor('SecretAvailable=False', async () => {
+      const c = await findObject(kc, 'medusaconfigurations', ns.name, 's3');
+      return condition(c, 'SecretAvailable')?.status === 'False' ? c : undefined;
+    });
+    expect(condition(missing, 'SecretAvailable')).toMatchObject({
+      reason: 'SecretNotFound',
+      message: expect.stringContaining(`secret compat-bucket-key not found in namespace ${ns.name}`),
+    });
+    expect(condition(missing, 'Ready')).toMatchObject({ status: 'False', reason: 'SecretNotFound' });
+    // kubectl get shows it in the printer columns.
+    const table = await kubectl('get', 'medusaconfigurations', '-n', ns.name, '-o', 'wide');
+    expect(table.split('\n')[0]).toMatch(/NAME\s+READY\s+SECRETAVAILABLE\s+MESSAGE\s+AGE/);
+    expect(table.split('\n')[1]).toMatch(/^s3\s+False\s+False\s+secret compat-bucket-key not found/);
+
+    const secretValue = 'c2VjcmV0LWtleS1tYXRlcmlhbA==';
+    await core.createNamespacedSecret({
+      namespace: ns.name,
+      body: { metadata: { name: 'compat-bucket-key' }, data: { credentials: secretValue } },
+    });
+    const ready = await waitFor('Ready=True', async () => {
+      const c = await findObject(kc, 'medusaconfigurations', ns.name, 's3');
+      return condition(c, 'Ready')?.status === 'True' ? c : undefined;
+    });
+    expect(condition(ready, 'SecretAvailable')).toMatchObject({ status: 'True', reason: 'SecretAvailable' });
+    const after = await kubectl('get', 'medusaconfigurations', '-n', ns.name);
+    expect(after.split('\n')[1]).toMatch(/^s3\s+True\s+True\s+/);
+    // The secret's contents never reach status, Events or the log.
+    const events = await core.listNamespacedEvent({ namespace: ns.name });
+    expect(JSON.stringify([ready, events.items, logs])).not.toContain(secretValue);
+    expect(events.items.map((e) => `${e.reason}: ${e.message}`)).toContainEqual(
+      expect.stringContaining(`SecretNotFound: secret compat-bucket-key not found in namespace ${ns.name}`),
+    );
+  });
+
+  it('needs no secret with role-based credentials', async () => {
+    await createObject(kc, 'medusaconfigurations', ns.name, {
+      apiVersion,
+      kind: 'MedusaConfiguration',
+      metadata: { name: 'irsa' },
+      spec: {
+        storageProperties: {
+          storageProvider: 's3',
+          bucketName: 'compat-irsa',
+          credentialsType: 'role-based',
+        },
+      },
+    });
+    const c = await waitFor('Ready', async () => {
+      const o = await findObject(kc, 'medusaconfigurations', ns.name, 'irsa');
+      return condition(o, 'Ready') ? o : undefined;
+    });
+    expect(condition(c, 'Ready')?.status).toBe('True');
+    expect(condition(c, 'SecretAvailable')).toMatchObject({ status: 'True', reason: 'NoSecretNeeded' });
+  });
+});
