@@ -88,3 +88,50 @@ describe('selectForPurge', () => {
     expect(keepLastComplete([incomplete('i1', 40)], [incomplete('i1', 40)], false).spared).toBeUndefined();
   });
 });
+
+describe('Catalog listing as Medusa lists', () => {
+  it('ignores index entries whose node folder is gone, and dates entries without timestamps from schema.cql', async () => {
+    const { mkdtemp, rm, utimes } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { LocalObjectStore } = await import('../storage/local-store.js');
+    const { Catalog } = await import('./catalog.js');
+    const dir = await mkdtemp(join(tmpdir(), 'cmds-catalog-'));
+    try {
+      const store = new LocalObjectStore(dir, 'cmds-bucket');
+      const catalog = new Catalog(store, 'p');
+      const tokenmap = JSON.stringify({ n1: { tokens: [1], is_up: true, rack: 'r1', dc: 'dc1' } });
+      const write = async (name: string, opts: { folder: boolean; timestamps: boolean }) => {
+        await store.putBytes(`p/index/backup_index/${name}/tokenmap_n1.json`, tokenmap);
+        await store.putBytes(`p/index/backup_index/${name}/schema_n1.cql`, 'schema');
+        await store.putBytes(`p/index/backup_index/${name}/manifest_n1.json`, '[]');
+        if (opts.timestamps) {
+          await store.putBytes(`p/index/backup_index/${name}/started_n1_1000.timestamp`, '1000');
+          await store.putBytes(`p/index/backup_index/${name}/finished_n1_1100.timestamp`, '1100');
+        }
+        if (opts.folder) {
+          await store.putBytes(`p/n1/${name}/meta/schema.cql`, 'schema');
+          await store.putBytes(`p/n1/${name}/meta/manifest.json`, '[]');
+        }
+      };
+      await write('kept', { folder: true, timestamps: true });
+      await write('deleted', { folder: false, timestamps: true });
+      await write('untimed', { folder: true, timestamps: false });
+      const when = new Date('2026-01-02T03:04:05Z');
+      await utimes(join(dir, 'cmds-bucket', 'p/n1/untimed/meta/schema.cql'), when, when);
+      await utimes(join(dir, 'cmds-bucket', 'p/n1/untimed/meta/manifest.json'), when, when);
+
+      const nodes = await catalog.nodeBackups();
+      expect(nodes.map((n) => n.name)).toEqual(['kept', 'untimed']);
+      const untimed = nodes.find((n) => n.name === 'untimed')!;
+      expect(untimed.started).toBe(when.getTime() / 1000);
+      expect(untimed.finished).toBe(when.getTime() / 1000);
+      expect((await catalog.clusterBackups()).map((b) => [b.name, b.complete])).toEqual([
+        ['kept', true],
+        ['untimed', true],
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -7,6 +7,7 @@ import {
   type ManifestSection,
 } from '../../lib/storage/repository/manifest.js';
 import type { ObjectStore, StoredObject } from '../storage/object-store.js';
+import { mapLimited } from '../util/limit.js';
 
 // Reads backups the way cassandra-medusa does: from index/backup_index only (medusa-storage-format.md
 // §1.5 and §6.1), so both tools see the same backups, complete or not.
@@ -98,7 +99,14 @@ export class Catalog {
     return folder.length > 0 ? 'partial' : 'absent';
   }
 
-  /** Every node backup in the index that has a tokenmap and a started entry, sorted by start. */
+  /**
+   * Every node backup in the index, as medusa/storage/__init__.py lists them: those with a tokenmap
+   * entry; `started` from the started_ entry or, when the index has none, from the last-modified of
+   * `meta/schema.cql` (no schema either: dropped); sorted by start; and only those whose node folder
+   * still has `meta/schema.cql` (Medusa silently ignores index entries whose backup was deleted).
+   * Unlike Medusa, every entry's schema is checked (Medusa stops at the first existing one) and the
+   * stale index entries are left in place (Medusa deletes them while listing).
+   */
   async nodeBackups(fqdn?: string, within = this.layout.indexRoot()): Promise<NodeBackupEntry[]> {
     const files = (await this.store.list(within))
       .map((object) => parseIndexKey(object.key, this.prefix))
@@ -108,26 +116,31 @@ export class Catalog {
       const id = `${file.name}\u0000${file.fqdn}`;
       groups.set(id, [...(groups.get(id) ?? []), file]);
     }
-    const entries: NodeBackupEntry[] = [];
-    for (const group of groups.values()) {
+    const candidates = [...groups.values()].filter((group) => group.some((f) => f.kind === 'tokenmap'));
+    const entries = await mapLimited(candidates, 8, async (group) => {
       const first = group[0]!;
-      const started = group.find((f) => f.kind === 'started')?.epoch;
-      if (!group.some((f) => f.kind === 'tokenmap') || started === undefined) continue;
+      const schema = await this.store.head(this.layout.meta(first.fqdn, first.name, 'schema.cql'));
+      if (!schema) return undefined;
+      const started =
+        group.find((f) => f.kind === 'started')?.epoch ?? Math.floor(schema.lastModified.getTime() / 1000);
       let finished = group.find((f) => f.kind === 'finished')?.epoch;
       if (finished === undefined) {
         const manifest = await this.store.head(this.layout.meta(first.fqdn, first.name, 'manifest.json'));
         if (manifest) finished = Math.floor(manifest.lastModified.getTime() / 1000);
       }
-      entries.push({
+      const entry: NodeBackupEntry = {
         name: first.name,
         fqdn: first.fqdn,
         started,
         finished,
         differential: group.some((f) => f.kind === 'differential' || f.kind === 'incremental'),
         indexKeys: group.map((f) => f.key),
-      });
-    }
-    return entries.sort((a, b) => a.started - b.started || a.name.localeCompare(b.name));
+      };
+      return entry;
+    });
+    return entries
+      .filter((entry): entry is NodeBackupEntry => entry !== undefined)
+      .sort((a, b) => a.started - b.started || a.name.localeCompare(b.name));
   }
 
   async tokenMapOf(node: NodeBackupEntry): Promise<TokenMap> {
