@@ -20,6 +20,7 @@ for c in "${want[@]}"; do
     medusa) bash "$BED_DIR/provision/medusa.sh" ;;
     sshd) bash "$BED_DIR/provision/sshd.sh" ;;
     helm) bash "$BED_DIR/provision/helm.sh" ;;
+    node) bash "$BED_DIR/provision/node.sh" ;;
     azurite|local) ;; # azurite comes with npm ci; local needs nothing
     *) log "unknown component $c"; exit 2 ;;
   esac
