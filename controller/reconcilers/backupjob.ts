@@ -238,14 +238,21 @@ async function finish(
   await ensureBackup(ctx, await getObject(ctx.kc, 'medusabackupjobs', namespace, name));
 }
 
-/** Creates the MedusaBackup of a finished job (same name), once; a plan (dryRun) has none. */
+/**
+ * Creates the MedusaBackup of a job that succeeded on every node (same name), once. As in
+ * k8ssandra-operator, a failed job leaves none: users count MedusaBackups as restorable. A plan
+ * (dryRun) has none either.
+ */
 async function ensureBackup(ctx: Context, job: MedusaObject): Promise<void> {
   if (isPlan(job)) return;
   const { namespace = '', name } = job.metadata;
-  if (await findObject(ctx.kc, 'medusabackups', namespace, name)) return;
   const status = job.status ?? {};
   const reports = (status.progress as NodeReport[] | undefined) ?? [];
-  if (reports.length === 0 && (status.failed as string[] | undefined)?.includes('datacenter')) return; // nothing was backed up
+  const succeeded =
+    ((status.failed as string[] | undefined) ?? []).length === 0 &&
+    ((status.finished as string[] | undefined) ?? []).length > 0;
+  if (!succeeded) return;
+  if (await findObject(ctx.kc, 'medusabackups', namespace, name)) return;
   await createObject(ctx.kc, 'medusabackups', namespace, {
     apiVersion: 'medusa.k8ssandra.io/v1alpha1',
     kind: 'MedusaBackup',

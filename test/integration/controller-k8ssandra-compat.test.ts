@@ -1,15 +1,18 @@
 import * as k8s from '@kubernetes/client-node';
+import { configurationAnnotation } from '../../crds/binding.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startController, type Controller } from '../../controller/manager.js';
 import { createLogger } from '../../lib/log.js';
 import { createObject, findObject, type MedusaObject } from '../../lib/medusa-api.js';
-import { adminConfig, installCrds, kubectl, testNamespace } from '../support/kube.js';
+import { reportNodeProgress } from '../../lib/node-report.js';
+import { adminConfig, cassandraStatefulSet, installCrds, kubectl, testNamespace } from '../support/kube.js';
 
 // Where k8ssandra-operator's users rely on its behaviour (issue 20): the real controller against
 // the real kube-apiserver, objects created directly (no Cassandra, no webhook).
 
 const kc = adminConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
+const apps = kc.makeApiClient(k8s.AppsV1Api);
 let ns: { name: string; remove: () => Promise<void> };
 let controller: Controller;
 const logs: string[] = [];
@@ -32,6 +35,10 @@ const condition = (o: MedusaObject | undefined, type: string) =>
 beforeAll(async () => {
   await installCrds();
   ns = await testNamespace('compat');
+  await apps.createNamespacedStatefulSet({
+    namespace: ns.name,
+    body: cassandraStatefulSet('dc1', { replicas: 2, annotations: { [configurationAnnotation]: 'irsa' } }),
+  });
   controller = startController({
     kc,
     namespace: ns.name,
@@ -115,5 +122,44 @@ describe('MedusaConfiguration status', () => {
     });
     expect(condition(c, 'Ready')?.status).toBe('True');
     expect(condition(c, 'SecretAvailable')).toMatchObject({ status: 'True', reason: 'NoSecretNeeded' });
+  });
+});
+
+const finishedJob = (name: string) =>
+  waitFor(`job ${name} finished`, async () => {
+    const j = await findObject(kc, 'medusabackupjobs', ns.name, name);
+    return j?.status?.finishTime ? j : undefined;
+  });
+
+describe('MedusaBackup', () => {
+  it('is materialised for a successful job only: a failed job leaves none', async () => {
+    for (const name of ['compat-ok', 'compat-failed']) {
+      await createObject(kc, 'medusabackupjobs', ns.name, {
+        apiVersion,
+        kind: 'MedusaBackupJob',
+        metadata: { name },
+        spec: { cassandraDatacenter: 'dc1', backupType: 'full' },
+      });
+      await waitFor(`job ${name} started`, async () => {
+        const j = await findObject(kc, 'medusabackupjobs', ns.name, name);
+        return j?.status?.startTime ? j : undefined;
+      });
+      for (const node of ['dc1-0', 'dc1-1']) {
+        const fail = name === 'compat-failed' && node === 'dc1-1';
+        await reportNodeProgress(kc, 'MedusaBackupJob', ns.name, name, {
+          node,
+          phase: fail ? 'Failed' : 'Succeeded',
+          ...(fail ? { lastError: 'disk full' } : { bytesTotal: 10, filesTotal: 1 }),
+        });
+      }
+      await finishedJob(name);
+    }
+    const ok = await waitFor('backup compat-ok', () => findObject(kc, 'medusabackups', ns.name, 'compat-ok'));
+    expect(ok.metadata.labels?.['medusa.k8ssandra.io/backup-job']).toBe('compat-ok');
+    const failedJob = await findObject(kc, 'medusabackupjobs', ns.name, 'compat-failed');
+    expect(failedJob?.status?.failed).toEqual(['dc1-1']);
+    // A few reconciles later there is still none.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await findObject(kc, 'medusabackups', ns.name, 'compat-failed')).toBeUndefined();
   });
 });
