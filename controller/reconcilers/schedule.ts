@@ -35,17 +35,31 @@ export async function reconcileSchedule(ctx: Context, namespace: string, name: s
     });
     return;
   }
-  if (spec.disabled) {
-    if (schedule.status?.nextSchedule)
-      await patchStatus(ctx.kc, 'medusabackupschedules', namespace, name, { nextSchedule: null });
-    return;
-  }
   // Runs are counted from the last execution, or from creation: a new schedule does not backfill.
   const since = new Date(
     String(schedule.status?.lastExecution ?? schedule.metadata.creationTimestamp ?? kubeTime(now)),
   );
   const due = lastDueRun(cron, since, now, timeZone);
-  if (due) await run(ctx, schedule, due);
+  // As in k8ssandra-operator, a disabled schedule still advances lastExecution and nextSchedule,
+  // creating nothing: enabling it again does not start a run for a slot that passed while off.
+  const outcome = due && !spec.disabled ? await run(ctx, schedule, due) : undefined;
+  if (due && outcome && typeof outcome === 'object') {
+    // concurrencyPolicy Forbid with a job still running: the run is postponed, not dropped
+    // (k8ssandra-operator): lastExecution stays, and the run starts once the active job ends.
+    const message = `the ${kubeTime(due)} run waits for ${outcome.blockedBy.join(', ')} (concurrencyPolicy Forbid)`;
+    const before = (schedule.status?.conditions as Condition[] | undefined)?.find((c) => c.type === 'Ready');
+    if (before?.reason !== 'RunPostponed' || before.message !== message) {
+      await patchStatus(ctx.kc, 'medusabackupschedules', namespace, name, {
+        conditions: setCondition(
+          schedule.status?.conditions as Condition[] | undefined,
+          { type: 'Ready', status: 'True', reason: 'RunPostponed', message },
+          now,
+        ),
+      });
+      await ctx.events.event(schedule, 'Normal', 'RunPostponed', message);
+    }
+    return { requeueAfterMs: Math.min(ctx.timings.pollMs, 60_000) };
+  }
   // After the last run (or creation): for @every the next run counts from there, as in robfig/cron.
   const next = nextRuns(cron, { from: due ?? since, ...(timeZone ? { timeZone } : {}) })[0];
   const status: Record<string, unknown> = {
@@ -55,8 +69,10 @@ export async function reconcileSchedule(ctx: Context, namespace: string, name: s
       {
         type: 'Ready',
         status: 'True',
-        reason: 'Scheduled',
-        message: `next run ${(next ? kubeTime(next) : undefined) ?? 'never'}`,
+        reason: spec.disabled ? 'Disabled' : 'Scheduled',
+        message: spec.disabled
+          ? 'disabled: no runs are started'
+          : `next run ${(next ? kubeTime(next) : undefined) ?? 'never'}`,
       },
       now,
     ),
@@ -69,27 +85,24 @@ export async function reconcileSchedule(ctx: Context, namespace: string, name: s
   };
 }
 
-async function run(ctx: Context, schedule: MedusaObject, due: Date): Promise<void> {
+/** Starts the run of due; with concurrencyPolicy Forbid and active runs, says which block it. */
+async function run(
+  ctx: Context,
+  schedule: MedusaObject,
+  due: Date,
+): Promise<'started' | { blockedBy: string[] }> {
   const { namespace = '', name } = schedule.metadata;
   const spec = schedule.spec ?? {};
   const purge = spec.operationType === 'purge';
   const plural = purge ? 'medusatasks' : 'medusabackupjobs';
   const backupSpec = (spec.backupSpec ?? {}) as Record<string, unknown>;
   const child = `${name}-${Math.floor(due.getTime() / 1000)}`;
-  if (await findObject(ctx.kc, plural, namespace, child)) return; // already created for this run
+  if (await findObject(ctx.kc, plural, namespace, child)) return 'started'; // already created for this run
   const active = (await listObjects(ctx.kc, plural, namespace, `${scheduleLabel}=${name}`)).filter(
     (o) => !o.status?.finishTime,
   );
   const policy = String(spec.concurrencyPolicy ?? 'Forbid');
-  if (active.length && policy === 'Forbid') {
-    await ctx.events.event(
-      schedule,
-      'Normal',
-      'RunSkipped',
-      `skipped the ${kubeTime(due)} run: ${active.map((a) => a.metadata.name).join(', ')} still running (concurrencyPolicy Forbid)`,
-    );
-    return;
-  }
+  if (active.length && policy === 'Forbid') return { blockedBy: active.map((a) => a.metadata.name) };
   if (active.length && policy === 'Replace') {
     for (const a of active) await deleteObject(ctx.kc, plural, namespace, a.metadata.name);
     await ctx.events.event(
@@ -124,4 +137,5 @@ async function run(ctx: Context, schedule: MedusaObject, due: Date): Promise<voi
     'RunStarted',
     `created ${purge ? 'MedusaTask' : 'MedusaBackupJob'} ${child} for the ${kubeTime(due)} run`,
   );
+  return 'started';
 }

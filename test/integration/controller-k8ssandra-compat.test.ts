@@ -3,7 +3,13 @@ import { configurationAnnotation } from '../../crds/binding.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startController, type Controller } from '../../controller/manager.js';
 import { createLogger } from '../../lib/log.js';
-import { createObject, findObject, type MedusaObject } from '../../lib/medusa-api.js';
+import {
+  createObject,
+  deleteObject,
+  findObject,
+  listObjects,
+  type MedusaObject,
+} from '../../lib/medusa-api.js';
 import { reportNodeProgress } from '../../lib/node-report.js';
 import { adminConfig, cassandraStatefulSet, installCrds, kubectl, testNamespace } from '../support/kube.js';
 
@@ -161,5 +167,77 @@ describe('MedusaBackup', () => {
     // A few reconciles later there is still none.
     await new Promise((r) => setTimeout(r, 3000));
     expect(await findObject(kc, 'medusabackups', ns.name, 'compat-failed')).toBeUndefined();
+  });
+});
+
+const scheduleLabel = 'medusa.k8ssandra.io/schedule';
+const schedule = (name: string, extra: Record<string, unknown>): MedusaObject => ({
+  apiVersion,
+  kind: 'MedusaBackupSchedule',
+  metadata: { name },
+  spec: {
+    cronSchedule: '@every 2s',
+    backupSpec: { cassandraDatacenter: 'dc1', backupType: 'differential' },
+    ...extra,
+  },
+});
+
+describe('MedusaBackupSchedule', () => {
+  it('with concurrencyPolicy Forbid postpones a run blocked by an active job and starts it when that job ends', async () => {
+    await createObject(kc, 'medusabackupjobs', ns.name, {
+      apiVersion,
+      kind: 'MedusaBackupJob',
+      metadata: { name: 'compat-active', labels: { [scheduleLabel]: 'forbid' } },
+      spec: { cassandraDatacenter: 'dc1', backupType: 'full' },
+    });
+    await waitFor('active job started', async () => {
+      const j = await findObject(kc, 'medusabackupjobs', ns.name, 'compat-active');
+      return j?.status?.startTime ? j : undefined;
+    });
+    await createObject(
+      kc,
+      'medusabackupschedules',
+      ns.name,
+      schedule('forbid', { concurrencyPolicy: 'Forbid' }),
+    );
+    const postponed = await waitFor('run postponed', async () => {
+      const s = await findObject(kc, 'medusabackupschedules', ns.name, 'forbid');
+      return condition(s, 'Ready')?.reason === 'RunPostponed' ? s : undefined;
+    });
+    expect(condition(postponed, 'Ready')?.message).toMatch(
+      /waits for compat-active \(concurrencyPolicy Forbid\)/,
+    );
+    expect(postponed.status?.lastExecution).toBeUndefined();
+    const byLabel = () => listObjects(kc, 'medusabackupjobs', ns.name, `${scheduleLabel}=forbid`);
+    expect((await byLabel()).map((j) => j.metadata.name)).toEqual(['compat-active']);
+    // The active job ends: the postponed run starts, without waiting for another slot to be missed.
+    for (const node of ['dc1-0', 'dc1-1'])
+      await reportNodeProgress(kc, 'MedusaBackupJob', ns.name, 'compat-active', { node, phase: 'Succeeded' });
+    const run = await waitFor(
+      'postponed run',
+      async () => (await byLabel()).find((j) => j.metadata.name !== 'compat-active'),
+      10_000,
+    );
+    expect(run.metadata.name).toMatch(/^forbid-\d+$/);
+    const after = await findObject(kc, 'medusabackupschedules', ns.name, 'forbid');
+    expect(after?.status?.lastExecution).toBeDefined();
+    await deleteObject(kc, 'medusabackupschedules', ns.name, 'forbid');
+  });
+
+  it('advances lastExecution of a disabled schedule without creating anything', async () => {
+    await createObject(kc, 'medusabackupschedules', ns.name, schedule('off', { disabled: true }));
+    const s = await waitFor('lastExecution', async () => {
+      const o = await findObject(kc, 'medusabackupschedules', ns.name, 'off');
+      return o?.status?.lastExecution ? o : undefined;
+    });
+    expect(s.status?.nextSchedule).toBeDefined();
+    expect(condition(s, 'Ready')).toMatchObject({ status: 'True', reason: 'Disabled' });
+    await new Promise((r) => setTimeout(r, 2500));
+    const later = await findObject(kc, 'medusabackupschedules', ns.name, 'off');
+    expect(new Date(String(later?.status?.lastExecution)).getTime()).toBeGreaterThan(
+      new Date(String(s.status?.lastExecution)).getTime(),
+    );
+    expect(await listObjects(kc, 'medusabackupjobs', ns.name, `${scheduleLabel}=off`)).toEqual([]);
+    await deleteObject(kc, 'medusabackupschedules', ns.name, 'off');
   });
 });
