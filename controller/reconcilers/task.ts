@@ -115,7 +115,12 @@ async function finish(
       await createObject(ctx.kc, plural, namespace, {
         apiVersion: 'medusa.k8ssandra.io/v1alpha1',
         kind: 'MedusaTask',
-        metadata: { name: sync, namespace, labels: { 'medusa.k8ssandra.io/after-purge': name } },
+        // The purge task's labels carry over, as in k8ssandra-operator (#1336).
+        metadata: {
+          name: sync,
+          namespace,
+          labels: { ...(task.metadata.labels ?? {}), 'medusa.k8ssandra.io/after-purge': name },
+        },
         spec: { operation: 'sync', cassandraDatacenter: task.spec?.cassandraDatacenter },
       });
     }

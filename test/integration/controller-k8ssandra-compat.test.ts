@@ -241,3 +241,26 @@ describe('MedusaBackupSchedule', () => {
     await deleteObject(kc, 'medusabackupschedules', ns.name, 'off');
   });
 });
+
+describe('MedusaTask', () => {
+  it("the sync task a purge creates keeps the purge task's labels", async () => {
+    const labels = { team: 'compat', 'app.kubernetes.io/part-of': 'gitops' };
+    await createObject(kc, 'medusatasks', ns.name, {
+      apiVersion,
+      kind: 'MedusaTask',
+      metadata: { name: 'compat-purge', labels },
+      spec: { operation: 'purge', cassandraDatacenter: 'dc1' },
+    });
+    await waitFor('purge started', async () => {
+      const t = await findObject(kc, 'medusatasks', ns.name, 'compat-purge');
+      return t?.status?.startTime ? t : undefined;
+    });
+    for (const node of ['dc1-0', 'dc1-1'])
+      await reportNodeProgress(kc, 'MedusaTask', ns.name, 'compat-purge', { node, phase: 'Succeeded' });
+    const sync = await waitFor('sync task', () =>
+      findObject(kc, 'medusatasks', ns.name, 'compat-purge-sync'),
+    );
+    expect(sync.metadata.labels).toEqual({ ...labels, 'medusa.k8ssandra.io/after-purge': 'compat-purge' });
+    expect(sync.spec).toMatchObject({ operation: 'sync', cassandraDatacenter: 'dc1' });
+  });
+});
