@@ -39,7 +39,12 @@ export async function reconcilePurgeSchedules(
   const configuration = await findObject(ctx.kc, 'medusaconfigurations', namespace, name);
   if (!configuration || configuration.metadata.deletionTimestamp) return;
   // Conditions first (configuration-status.ts): a missing bucket secret shows even with no datacenter.
-  const ready = await reconcileConfigurationStatus(ctx, configuration);
+  // A status that cannot be written (RBAC without medusaconfigurations/status) must not stop the
+  // purge schedules.
+  const ready = await reconcileConfigurationStatus(ctx, configuration).catch((error: unknown) => {
+    ctx.log.warn('configuration status not written', { configuration: `${namespace}/${name}`, error });
+    return 'Unknown';
+  });
   const purge = configuration.spec?.purgeBackups !== false;
   for (const dc of await boundDatacenters(ctx, namespace, name)) {
     const scheduleName = purgeScheduleName(dc);
