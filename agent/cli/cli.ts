@@ -17,6 +17,7 @@ import { restoreFromEnvironment } from '../restore/k8s-restore.js';
 import { parseNodeConfigs, runBackupCluster, runRestoreCluster } from './cluster-commands.js';
 import type { NodeDirectory } from './cluster-nodes.js';
 import { cliLogger, NodeContext } from './context.js';
+import { buildIndex, fetchTokenmap, lastCompleteClusterBackup } from './index-commands.js';
 import { retentionSummary, runDeleteBackup } from './retention-commands.js';
 import {
   backupStatus,
@@ -104,6 +105,7 @@ async function run(
   const log = cliLogger(argv.verbose, argv.quiet);
   let ctx: NodeContext | undefined;
   try {
+    refuseNotYet(argv);
     check();
     const overrides = overridesOf(argv);
     ctx = await NodeContext.load(argv['config-file'], overrides, log);
@@ -275,6 +277,18 @@ const snapshotStep = (io: CliIo, backupName: string, outcome: 'taken' | 'cleared
     checkNames(backupName),
   );
 
+/**
+ * cassandra-medusa 0.31 options we do not implement yet (docs/agent.md, "Medusa 0.31 commands and
+ * flags"): accepted by the parser only to be refused with one clear line and exit 2, never ignored.
+ */
+export const notYetOptions = ['use-sstableloader'] as const;
+
+function refuseNotYet(argv: object): void {
+  for (const option of notYetOptions)
+    if ((argv as Record<string, unknown>)[option] !== undefined)
+      throw new UsageError(`--${option} is not supported yet by medusa-agent (see docs/agent.md)`);
+}
+
 export function buildCli(args: string[], io: CliIo): Argv {
   return yargs(args)
     .scriptName('medusa-agent')
@@ -294,6 +308,7 @@ export function buildCli(args: string[], io: CliIo): Argv {
       type: 'string',
       describe: 'Days an orphaned file is kept (whole number)',
     })
+    .option('use-sstableloader', { type: 'boolean', hidden: true })
     .option('verbose', { alias: 'v', type: 'count', describe: 'More logging' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only warnings and errors' })
     .command(
@@ -444,6 +459,40 @@ export function buildCli(args: string[], io: CliIo): Argv {
           const text = await backupStatus(ctx, argv['backup-name'], argv.output);
           io.out(text + '\n');
           return text === '{}' ? exitCodes.failed : exitCodes.ok;
+        }),
+    )
+    .command(
+      'get-last-complete-cluster-backup',
+      'Print the name of the latest complete cluster backup',
+      (y) => y,
+      (argv) =>
+        run(argv as unknown as GlobalArgs, io, async (ctx) => {
+          io.out((await lastCompleteClusterBackup(ctx)) + '\n');
+        }),
+    )
+    .command(
+      'fetch-tokenmap',
+      "Print a backup's tokenmap: each host, then its tokens",
+      (y) => y.option('backup-name', { type: 'string', demandOption: true }),
+      (argv) =>
+        run(argv as unknown as GlobalArgs, io, async (ctx) => {
+          io.out((await fetchTokenmap(ctx, argv['backup-name'])) + '\n');
+        }),
+    )
+    .command(
+      'build-index',
+      "Rebuild the index from the node folders of the ring's nodes",
+      (y) =>
+        y.option('noop', {
+          type: 'boolean',
+          default: false,
+          describe: 'Compute and print the index only. Do not upload',
+        }),
+      (argv) =>
+        run(argv as unknown as GlobalArgs, io, async (ctx) => {
+          const indexed = await buildIndex(ctx, argv.noop);
+          for (const backup of indexed)
+            io.out(`${argv.noop ? 'Would index' : 'Indexed'} ${backup.name} of ${backup.fqdn}\n`);
         }),
     )
     .command(
