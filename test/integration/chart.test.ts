@@ -500,6 +500,8 @@ controller  patch             medusabackupschedules.medusa.k8ssandra.io[status] 
 controller  patch             medusarestorejobs.medusa.k8ssandra.io[status]                  cassandra  yes      patchStatus
 controller  patch             medusatasks.medusa.k8ssandra.io[status]                        cassandra  yes      patchStatus
 controller  patch             medusabackups.medusa.k8ssandra.io[status]                      cassandra  yes      patchStatus
+controller  patch             medusaconfigurations.medusa.k8ssandra.io[status]               cassandra  yes      configuration conditions
+controller  get               secrets                                                        cassandra  yes      SecretAvailable, metadata only
 controller  get,list,patch    statefulsets.apps                                              cassandra  yes      findDatacenter, stop and start, restore env
 controller  get,list,patch    cassandradatacenters.cassandra.datastax.com                    cassandra  yes      findDatacenter, purge schedules, restore
 controller  list              pods                                                           cassandra  yes      restore waits for pods
@@ -519,7 +521,7 @@ agent       patch             medusatasks.medusa.k8ssandra.io[status]           
 agent       patch             medusarestorejobs.medusa.k8ssandra.io[status]                  release    yes      reportNodeProgress (medusa-restore)
 agent       list,create,delete  medusabackups.medusa.k8ssandra.io                            release    yes      sync task
 agent       patch             medusabackups.medusa.k8ssandra.io[status]                      release    yes      sync task
-controller  get,delete        secrets                                                        cassandra  no       never reads secrets
+controller  list,delete        secrets                                                        cassandra  no       one secret by name, metadata only
 controller  create            clusterroles.rbac.authorization.k8s.io                         cassandra  no       no RBAC changes
 controller  create            pods[exec]                                                     cassandra  no       never calls a pod
 controller  patch,delete      pods                                                           cassandra  no       never touches pods
