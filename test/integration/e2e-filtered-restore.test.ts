@@ -8,6 +8,8 @@ import { CassandraCluster, type CassandraNode } from '../bed/cassandra.js';
 import { adminConfig } from '../support/kube.js';
 import { insertRows, range } from '../support/rows.js';
 import { minioClient, pluginIn } from '../support/plugin.js';
+import { findLeaks } from '../support/secrets.js';
+import { minio } from '../bed/stores.js';
 import { startStack, waitForDatacenterReady, type Stack } from '../support/stack.js';
 
 // Issue 13: a MedusaRestoreJob with spec.filter (kubectl medusa restore --keyspaces) restores only
@@ -29,7 +31,14 @@ const s3 = minioClient();
 let stack: Stack;
 let client: Client;
 
-const medusa = pluginIn(namespace, 900_000);
+const plugin = pluginIn(namespace, 900_000);
+/** Everything the plugin printed in this file, searched for secrets at the end. */
+const outputs: string[] = [];
+const medusa = async (...args: string[]) => {
+  const result = await plugin(...args);
+  outputs.push(result.stdout, result.stderr);
+  return result;
+};
 
 async function connect(): Promise<Client> {
   const c = new Client({ contactPoints: cluster.contactPoints, localDataCenter: cluster.datacenter });
@@ -201,4 +210,22 @@ describe('a filtered MedusaRestoreJob on 3 Cassandra nodes', () => {
       expect(await rowsOn(node, kept), `${kept} on ${node.address}`).toEqual(changedRows);
     }
   }, 1_200_000);
+
+  it('leaves no storage key or service-account token in any log, Event, status or plugin output', async () => {
+    const { leaks, searched } = await findLeaks(
+      kc,
+      namespace,
+      { 'the MinIO secret key': minio.secretAccessKey, 'the MinIO access key': minio.accessKeyId },
+      outputs,
+    );
+    // The run was searched where it wrote: stack services, every container of the 3 pods, Events.
+    expect(searched.filter((w) => w.startsWith('log '))).toEqual(
+      expect.arrayContaining([
+        `log controller-${namespace}.log`,
+        `log ${namespace}.dc1-0.medusa.log`,
+        `log ${namespace}.dc1-2.medusa-restore.log`,
+      ]),
+    );
+    expect(leaks).toEqual([]);
+  });
 });
