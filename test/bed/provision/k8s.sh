@@ -3,21 +3,9 @@
 # k8s.io/kubernetes requires its staging modules at v0.0.0, so a throwaway module pins each one.
 . "$(dirname "$0")/lib.sh"
 go_build_workspace k8s "$K8S_VERSION"
-STAGE=v0.${K8S_VERSION#v1.}
-MINOR=${K8S_VERSION#v1.}; MINOR=${MINOR%%.*}
-GOMOD=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | python3 -c 'import json,sys;print(json.load(sys.stdin)["GoMod"])')
-grep -oP '^\s+k8s\.io/[A-Za-z0-9._-]+(?= v0\.0\.0$)' "$GOMOD" | tr -d '\t ' | sort -u |
-  while read -r m; do echo "replace $m => $m $STAGE"; done >>go.mod
-godebug=$(grep -E '^godebug ' "$GOMOD" || true)
-[ -n "$godebug" ] && echo "$godebug" >>go.mod
+k8s_staging_module
 go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" "k8s.io/kubernetes/cmd/kube-controller-manager@$K8S_VERSION"
-LDF="-s -w
- -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1
- -X k8s.io/component-base/version.gitMinor=$MINOR -X k8s.io/component-base/version.gitTreeState=clean
- -X k8s.io/component-base/version.buildDate=1970-01-01T00:00:00Z
- -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1
- -X k8s.io/client-go/pkg/version.gitMinor=$MINOR"
-go build -p 2 -trimpath -ldflags "$(echo $LDF)" -o "$OUT/bin/" \
+go build -p 2 -trimpath -ldflags "$(echo $K8S_LDFLAGS)" -o "$OUT/bin/" \
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
 mark_built "$OUT"
 log "kubernetes built"
