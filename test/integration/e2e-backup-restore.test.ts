@@ -203,7 +203,7 @@ describe('end to end on 3 Cassandra nodes and MinIO', () => {
       expect(Number(count.first()?.count)).toBe(before.length);
       await one.shutdown();
     }
-  });
+  }, 600_000); // a 3-node restore took 178 s on the loaded 2-core machine (default timeout 180 s)
 
   it('sync recreates a deleted MedusaBackup and removes one whose remote backup was deleted', async () => {
     await backup('e2e-diff-2');
