@@ -106,7 +106,9 @@ monitoring_provider = None
     const json = await agent('list-backups', '-o', 'json');
     expect(json.code, json.stderr).toBe(0);
     expect((JSON.parse(json.stdout) as { name: string }[]).map((b) => b.name)).toEqual(['cmds-a']);
-    expect(await medusaList()).not.toContain('cmds-gone');
+    // cassandra-medusa 0.31 does not list it either; it exits 1 on this bucket state in some runs
+    // (CI, 2026-12-02) and 0 in others, so only its output is compared, not its exit code.
+    expect((await medusa(config, ['list-backups'])).stdout).not.toContain('cmds-gone');
     rmSync(gone, { recursive: true, force: true });
 
     // cmds-a without its started_/finished_ entries: still listed, complete, by both.

@@ -368,20 +368,23 @@ describe('a burst of large and hostile requests', () => {
       return statuses;
     };
     await burst(40, 10); // warm up: the heap grows to its working size
-    const before = rssBytes();
-    const first = await burst(80, 20);
-    const afterFirst = rssBytes();
-    const second = await burst(80, 20);
-    const afterSecond = rssBytes();
+    // Equal bursts, RSS after each. V8 may take two bursts to settle its heap size (CI saw
+    // 261 -> 357 -> 450 MB before settling was allowed for), so the check is on the last burst:
+    // a leak of even a fraction of the ~300 MB each burst carries grows every burst alike.
+    const samples = [rssBytes()];
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push(...(await burst(80, 20)));
+      samples.push(rssBytes());
+    }
     const mb = (n: number) => Math.round(n / 1024 / 1024);
-    const summary = `rss ${mb(before)} -> ${mb(afterFirst)} -> ${mb(afterSecond)} MB`;
+    const summary = `rss ${samples.map(mb).join(' -> ')} MB`;
     console.log(`webhook burst: ${summary}`);
-    for (const status of [...first, ...second]) expect([200, 400, 413], summary).toContain(status);
-    // The first burst grows the heap to what 20 parallel 5-10 MB bodies need; a second, equal
-    // burst must not add to it (a leak of even a fraction of the ~300 MB it carries would show).
-    expect(afterSecond - afterFirst, summary).toBeLessThan(80 * 1024 * 1024);
-    expect(afterSecond, summary).toBeLessThan(768 * 1024 * 1024);
+    for (const status of statuses) expect([200, 400, 413], summary).toContain(status);
+    const last = samples.at(-1)!;
+    expect(last - samples.at(-2)!, summary).toBeLessThan(80 * 1024 * 1024);
+    expect(last, summary).toBeLessThan(768 * 1024 * 1024);
     await expectGoodReviewAnswered('after-burst');
     expect(output).not.toMatch(/FATAL|heap out of memory|Maximum call stack/);
-  }, 90_000);
+  }, 180_000);
 });
