@@ -2,7 +2,6 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import * as k8s from '@kubernetes/client-node';
 import { Client, policies, types } from 'cassandra-driver';
 import { rmSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findObject } from '../../lib/medusa-api.js';
 import { CassandraCluster, type CassandraNode } from '../bed/cassandra.js';
@@ -103,23 +102,6 @@ async function datacenterState() {
   };
 }
 
-/**
- * The first rows of a new table, at consistency ALL. Under load a replica may not have applied the
- * CREATE TABLE yet when the driver's schema-agreement wait gives up, and answers the write with a
- * server failure (seen in CI); the inserts are idempotent, so they are retried a few times.
- */
-async function insertAfterSchemaChange(keyspace: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await insertRows(client, keyspace, 0, 100, all);
-      return;
-    } catch (error) {
-      if (attempt >= 5 || !/Server failure during write/.test(String(error))) throw error;
-      await sleep(3_000);
-    }
-  }
-}
-
 beforeAll(async () => {
   // A fresh cluster: the harness keeps node data across pod restarts, so clear what a previous run left.
   await cluster.stop();
@@ -141,7 +123,10 @@ beforeAll(async () => {
       `CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'NetworkTopologyStrategy', '${cluster.datacenter}': 3}`,
     );
     await client.execute(`CREATE TABLE ${keyspace}.rows (id int PRIMARY KEY, value text)`);
-    await insertAfterSchemaChange(keyspace);
+    // Every node knows the table before the first write at ALL (under load in CI the driver's 10 s
+    // schema wait ended first and a replica answered "Server failure during write query").
+    await cluster.waitForSchemaAgreement();
+    await insertRows(client, keyspace, 0, 100, all);
   }
   const result = await medusa(
     'backup',
