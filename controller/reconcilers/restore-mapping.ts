@@ -1,5 +1,7 @@
 // Which backed-up node each target pod restores: by explicit hostMapping, else pairing nodes and
-// pods in rack order (pods by ordinal, nodes by first token), as k8ssandra-operator does.
+// pods in rack order (pods by ordinal, nodes by first token), as k8ssandra-operator does. Only the
+// nodes of the target's Cassandra datacenter take part: a backup of a multi-datacenter cluster
+// (a Medusa tokenmap lists every node of the ring) restores into one of its datacenters.
 import { tokenText } from '../../lib/json64.js';
 import type { RestoreMapping } from '../../lib/restore-contract.js';
 
@@ -18,14 +20,34 @@ export interface TargetPod {
 const firstToken = (n: BackupNodeInfo) => (n.tokens?.length ? BigInt(tokenText(n.tokens[0]!)) : 0n);
 const ordinal = (pod: string) => Number(/-(\d+)$/.exec(pod)?.[1] ?? 0);
 
-/** The mapping, or an error message when the backup does not fit the datacenter. */
+/**
+ * The nodes of one Cassandra datacenter (k8ssandra-operator's GetHostMap keeps those whose
+ * datacenter is the target's). Nodes without placement (backups older than Medusa's dc/rack
+ * tokenmap) all stay.
+ */
+export function nodesOfDatacenter(nodes: BackupNodeInfo[], datacenter: string | undefined): BackupNodeInfo[] {
+  if (datacenter === undefined) return nodes;
+  return nodes.filter((n) => n.datacenter === undefined || n.datacenter === datacenter);
+}
+
+/**
+ * The mapping, or an error message when the backup does not fit the datacenter. `datacenter` is
+ * the target's Cassandra datacenter name (spec.datacenterName, else the object name).
+ */
 export function computeMapping(
-  nodes: BackupNodeInfo[],
+  allNodes: BackupNodeInfo[],
   pods: TargetPod[],
-  options: { inPlace: boolean; explicit?: { target: string; source: string }[] },
+  options: { inPlace: boolean; datacenter?: string; explicit?: { target: string; source: string }[] },
 ): RestoreMapping | string {
+  const nodes = nodesOfDatacenter(allNodes, options.datacenter);
+  const inDc = options.datacenter !== undefined && nodes.length !== allNodes.length;
+  if (nodes.length === 0 && allNodes.length > 0) {
+    const held = [...new Set(allNodes.map((n) => n.datacenter))].sort().join(', ');
+    return `the backup has no node of datacenter ${options.datacenter} (it holds ${held}): restore into a datacenter of the same Cassandra name`;
+  }
   if (nodes.length !== pods.length) {
-    return `the backup has ${nodes.length} nodes but the datacenter has ${pods.length} pods: restore into a datacenter of the same size`;
+    const where = inDc ? ` in datacenter ${options.datacenter}` : '';
+    return `the backup has ${nodes.length} nodes${where} but the datacenter has ${pods.length} pods: restore into a datacenter of the same size`;
   }
   const hostMap: RestoreMapping['host_map'] = {};
   if (options.explicit?.length) {
@@ -33,7 +55,10 @@ export function computeMapping(
     for (const m of options.explicit) {
       if (!pods.some((p) => p.name === m.target))
         return `hostMapping target ${m.target} is not a pod of the datacenter`;
-      if (!hosts.has(m.source)) return `hostMapping source ${m.source} is not a node of the backup`;
+      if (!hosts.has(m.source)) {
+        const where = inDc ? ` in datacenter ${options.datacenter}` : '';
+        return `hostMapping source ${m.source} is not a node of the backup${where}`;
+      }
       hostMap[m.target] = { source: [m.source], seed: false };
     }
     if (Object.keys(hostMap).length !== pods.length)
