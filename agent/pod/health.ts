@@ -14,6 +14,13 @@ export interface HealthServer {
   stop(): Promise<void>;
 }
 
+/** More for the same server: Medusa's service when `[grpc] enabled` (agent/grpc), TLS, message limits. */
+export interface GrpcExtras {
+  services?: { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }[];
+  credentials?: grpc.ServerCredentials;
+  options?: grpc.ServerOptions;
+}
+
 /**
  * Serves health on host:port (the pod IP: several pods share one network on the test harness, and
  * the kubelet probes the pod IP anyway). `ready` says whether to answer SERVING.
@@ -22,8 +29,10 @@ export async function startHealthServer(
   host: string,
   port: number,
   ready: () => boolean,
+  extras: GrpcExtras = {},
 ): Promise<HealthServer> {
-  const server = new grpc.Server();
+  const server = new grpc.Server(extras.options);
+  for (const service of extras.services ?? []) server.addService(service.definition, service.implementation);
   const check: grpc.MethodDefinition<Buffer, Buffer> = {
     path: '/grpc.health.v1.Health/Check',
     requestStream: false,
@@ -40,8 +49,10 @@ export async function startHealthServer(
     },
   });
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, p) =>
-      error ? reject(error) : resolve(p),
+    server.bindAsync(
+      `${host}:${port}`,
+      extras.credentials ?? grpc.ServerCredentials.createInsecure(),
+      (error, p) => (error ? reject(error) : resolve(p)),
     ),
   );
   return {

@@ -1,5 +1,6 @@
 // Entry of the in-pod modes: `medusa-agent sidecar` and `medusa-agent restore`.
 import { createLogger } from '../../lib/log.js';
+import { sidecarGrpc } from '../grpc/server.js';
 import { loadPodContext, podIdentity, podKubeConfig } from './context.js';
 import { startHealthServer, startMetricsServer } from './health.js';
 import { runRestoreInit } from './restore-init.js';
@@ -17,12 +18,15 @@ export async function runPodMode(
     if (mode === 'restore') return await runRestoreInit(kc, ctx, me, env, log);
     const stop = new AbortController();
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort());
+    // Medusa's gRPC service joins the health service on the gRPC port when [grpc] enabled (agent/grpc).
+    const grpc = await sidecarGrpc(ctx, log);
     const health = await startHealthServer(
       env.POD_IP ?? '0.0.0.0',
       ctx.config.grpc.port || 50051,
       () => !stop.signal.aborted,
+      grpc.extras,
     );
-    log.info('health service listening', { port: health.port });
+    log.info('health service listening', { port: health.port, medusaService: ctx.config.grpc.enabled });
     // Metrics are for the operator: a port in use is logged, the sidecar runs on without them.
     const metricsPort = Number(env.MEDUSA_METRICS_PORT ?? '9095');
     const metrics =
@@ -39,6 +43,7 @@ export async function runPodMode(
       await runSidecar({ kc, ctx, me, log, signal: stop.signal });
     } finally {
       await Promise.all([health.stop(), metrics?.stop()]);
+      await grpc.settled();
     }
     return 0;
   } finally {
