@@ -21,6 +21,43 @@ export const restoreEnv = {
 } as const;
 export const restoreEnvNames: readonly string[] = Object.values(restoreEnv);
 
+/**
+ * Annotation of a MedusaRestoreJob: `"false"` restores as k8ssandra-operator does (the datacenter is
+ * stopped first and every node downloads its backup while it is down); absent or `"true"`, every
+ * node's sidecar first stages and verifies its backup while Cassandra runs (a prepare_restore
+ * MedusaTask), and the datacenter is stopped only for the move into place.
+ */
+export const stagedRestoreAnnotation = 'medusa.k8ssandra.io/staged-restore';
+
+/** Whether a restore job stages first; throws on a value other than "true" or "false". */
+export function stagesRestore(job: { metadata?: { annotations?: Record<string, string> } }): boolean {
+  const value = job.metadata?.annotations?.[stagedRestoreAnnotation];
+  if (value === undefined || value === 'true') return true;
+  if (value === 'false') return false;
+  throw new RestoreContractError(
+    `annotation ${stagedRestoreAnnotation} is "${value}": it must be "true" or "false"`,
+  );
+}
+
+/** The prepare_restore MedusaTask a staged restore job creates. */
+export const prepareTaskName = (job: string): string => `${job.slice(0, 245)}-prepare`;
+
+/** A prepared restore's staging folder on the data volume is `medusa-prepared-<restore key>`. */
+export const preparedFolderPrefix = 'medusa-prepared-';
+const restoreKeyPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * A restore key names a folder on the node's data volume, so it must be one safe folder name
+ * (letters, digits, `.`, `_`, `-`; no `/`, no `..`): the key, or throws saying why not.
+ */
+export function checkRestoreKey(key: string): string {
+  if (!restoreKeyPattern.test(key) || key.includes('..'))
+    throw new RestoreContractError(
+      `restore key "${key.slice(0, 140)}" cannot name a staging folder: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit, without '..'`,
+    );
+  return key;
+}
+
 /** Which backed-up node each target pod restores (MedusaRestoreJob status.restoreMapping). */
 export interface RestoreMapping {
   in_place: boolean;

@@ -5,6 +5,7 @@ import { loadPodContext, podIdentity, podKubeConfig } from './context.js';
 import { startHealthServer, startMetricsServer } from './health.js';
 import { runRestoreInit } from './restore-init.js';
 import { runSidecar } from './sidecar.js';
+import { sweepStagings } from './prepare-work.js';
 
 export async function runPodMode(
   mode: 'sidecar' | 'restore',
@@ -39,9 +40,15 @@ export async function runPodMode(
             (error: unknown) => void log.warn('metrics not served', { port: metricsPort, error }),
           )
         : undefined;
+    // Prepared restores never used are removed (agent/restore/staging.ts says after how long).
+    const sweep = () =>
+      void sweepStagings(ctx, kc, me).catch((error: unknown) => log.warn('sweep failed', { error }));
+    const sweeper = setInterval(sweep, 3_600_000);
+    sweep();
     try {
       await runSidecar({ kc, ctx, me, log, signal: stop.signal });
     } finally {
+      clearInterval(sweeper);
       await Promise.all([health.stop(), metrics?.stop()]);
       await grpc.settled();
     }

@@ -1,7 +1,8 @@
 // The `medusa-restore` init container: restores this pod's node from the backup named by the
 // restore the controller configured (k8ssandra's RESTORE_KEY, BACKUP_NAME, RESTORE_MAPPING, and
 // RESTORE_FILTER: lib/restore-contract.ts), and reports on the MedusaRestoreJob (RESTORE_JOB).
-// Without a restore key it does nothing.
+// Without a restore key it does nothing. A backup a prepare_restore staged for the same key is moved
+// into place; otherwise it is downloaded here, while the datacenter is stopped.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../lib/log.js';
 import { restoreEnv } from '../../lib/restore-contract.js';
@@ -27,8 +28,18 @@ export async function runRestoreInit(
     ? createReporter(kc, { kind: 'MedusaRestoreJob', namespace: me.namespace, name: job, node: me.pod }, log)
     : undefined;
   try {
-    const outcome = await restoreFromEnvironment(ctx, env, log);
-    log.info(outcome.message, { restored: outcome.restored });
+    const outcome = await restoreFromEnvironment(ctx, env, log, (p) =>
+      reporter?.update({
+        phase: 'Running',
+        bytesDone: p.bytesDone,
+        bytesTotal: p.bytesTotal,
+        filesDone: p.filesDone,
+        filesTotal: p.filesTotal,
+        bytesPerSecond: Math.round(p.rate),
+        ...(p.etaMs !== undefined ? { etaSeconds: Math.ceil(p.etaMs / 1000) } : {}),
+      }),
+    );
+    log.info(outcome.message, { restored: outcome.restored, staged: outcome.staged ?? false });
     await reporter?.finish({
       phase: 'Succeeded',
       ...(outcome.result

@@ -10,6 +10,7 @@ import { awaitsFilterCheck } from '../../lib/restore-contract.js';
 import { createReporter } from './reporter.js';
 import { agentMetrics } from './health.js';
 import { restoreFilterCheck } from './restore-check.js';
+import { prepareWork } from './prepare-work.js';
 import { backupWork, purgeWork, syncWork, verifyWork } from './work.js';
 
 interface Work {
@@ -68,9 +69,11 @@ async function perform(
             ? await verifyWork(ctx, object)
             : operation === 'sync'
               ? await syncWork(ctx, kc, object)
-              : operation === 'restore filter check'
-                ? await restoreFilterCheck(ctx, object, me.pod)
-                : { phase: 'Failed' as const, lastError: `operation ${operation} is not run by the agent` },
+              : operation === 'prepare_restore'
+                ? await prepareWork(ctx, kc, object, reporter, me)
+                : operation === 'restore filter check'
+                  ? await restoreFilterCheck(ctx, object, me.pod)
+                  : { phase: 'Failed' as const, lastError: `operation ${operation} is not run by the agent` },
     );
     await reporter.finish(final);
     log.info('finished', { kind, name, phase: final.phase });

@@ -1,9 +1,23 @@
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Logger } from '../../lib/log.js';
-import { parseRestoreEnvironment, restoreSource, type RestoreFilter } from '../../lib/restore-contract.js';
+import {
+  parseRestoreEnvironment,
+  restoreSource,
+  type RestoreFilter,
+  type RestoreRequest,
+} from '../../lib/restore-contract.js';
+import type { Progress } from '../backup/progress.js';
 import type { ManifestSection } from '../../lib/storage/repository/manifest.js';
 import { selected, tableNameOf } from '../backup/snapshot-files.js';
 import type { NodeContext } from '../cli/context.js';
-import { restoreNode, sectionsToRestore, type RestoreNodeResult } from './restore-node.js';
+import {
+  restoreNode,
+  sectionsToRestore,
+  type RestoreNodeOptions,
+  type RestoreNodeResult,
+} from './restore-node.js';
+import { preparedDir, readPrepared, stagedFits } from './staging.js';
 
 // The `medusa-restore` init container (MEDUSA_MODE=RESTORE), as cassandra-medusa's image runs it
 // (k8s/docker-entrypoint.sh + medusa/service/grpc/restore.py): BACKUP_NAME, RESTORE_KEY,
@@ -12,6 +26,8 @@ import { restoreNode, sectionsToRestore, type RestoreNodeResult } from './restor
 
 export interface K8sRestoreOutcome {
   restored: boolean;
+  /** The files came from a prepared staging (moved, not downloaded). */
+  staged?: boolean;
   message: string;
   result?: RestoreNodeResult;
 }
@@ -71,28 +87,17 @@ const filterWords = (filter: RestoreFilter) =>
     .filter(Boolean)
     .join(', ');
 
-/**
- * Runs the init-container restore. Nothing to do without BACKUP_NAME/RESTORE_KEY; a key already in
- * <data volume>/.last-restore is not restored again (a restarted init container, a scaled-up pod).
- */
-export async function restoreFromEnvironment(
+/** The node restore of a k8s restore request for one source node (the init container's and a prepare's). */
+export async function nodeRestoreOptions(
   ctx: NodeContext,
-  env: NodeJS.ProcessEnv,
+  request: RestoreRequest,
+  source: { fqdn: string; inPlace: boolean },
+  stagingRoot: string | undefined,
   log: Logger,
-): Promise<K8sRestoreOutcome> {
-  const request = parseRestoreEnvironment(env);
-  if (!request) return { restored: false, message: 'no BACKUP_NAME or RESTORE_KEY: nothing to restore' };
-  const { backup: backupName, key: restoreKey, filter } = request;
-  const source = restoreSource(request.mapping, env.POD_NAME ?? '', ctx.fqdn);
-  if ('skip' in source) return { restored: false, message: source.skip };
-  const sections = await nodeBackupManifest(ctx, backupName, source.fqdn);
-  // The controller had the sidecars check this before stopping the datacenter; checked again here
-  // because nothing must be touched on a filter that does not fit.
-  const problem = filter ? filterProblem(filter, sections, backupName) : undefined;
-  if (problem) throw new Error(problem);
+): Promise<RestoreNodeOptions> {
   const yaml = await ctx.yaml();
-  const result = await restoreNode({
-    backupName,
+  return {
+    backupName: request.backup,
     fqdn: source.fqdn,
     prefix: ctx.prefix,
     store: ctx.store(),
@@ -101,20 +106,84 @@ export async function restoreFromEnvironment(
     cassandraYamlPath: ctx.config.cassandra.configFile,
     inPlace: source.inPlace,
     keepAuth: !source.inPlace,
-    ...(filter ? { filter } : {}),
-    stagingRoot: env.MEDUSA_TMP_DIR,
+    ...(request.filter ? { filter: request.filter } : {}),
+    stagingRoot: stagingRoot ?? dirname(yaml.dataDirectory),
     // Every object is checked against its recorded checksum; strict checks refuse unverifiable ones.
     requireChecksums: ctx.config.checks.enableMd5Checks,
     multipartChunksize: ctx.config.storage.multipartChunksize,
     concurrency: ctx.config.storage.concurrentTransfers,
-    restoreKey,
+    restoreKey: request.key,
     logger: log,
+  };
+}
+
+/** The prepared staging of this restore key, when it is complete and fits the restore; else undefined. */
+async function usableStaging(
+  options: RestoreNodeOptions,
+  request: RestoreRequest,
+  log: Logger,
+): Promise<string | undefined> {
+  let dir: string;
+  try {
+    dir = preparedDir(options.stagingRoot!, request.key);
+  } catch {
+    return undefined; // a key that names no folder (k8ssandra's are UUIDs) was never prepared
+  }
+  const marker = await readPrepared(dir);
+  const want = {
+    backup: request.backup,
+    fqdn: options.fqdn,
+    inPlace: options.inPlace,
+    filter: request.filter,
+  };
+  if (stagedFits(marker, want)) return dir;
+  if (marker) {
+    log.warn('the prepared staging is for another restore: downloading instead', { marker, want });
+    await rm(dir, { recursive: true, force: true });
+  }
+  return undefined;
+}
+
+/**
+ * Runs the init-container restore. Nothing to do without BACKUP_NAME/RESTORE_KEY; a key already in
+ * <data volume>/.last-restore is not restored again (a restarted init container, a scaled-up pod).
+ * When a prepare_restore of the same key staged and verified the backup, its files are moved into
+ * place (no download); otherwise the node downloads it as k8ssandra's restore does.
+ */
+export async function restoreFromEnvironment(
+  ctx: NodeContext,
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  onProgress?: (progress: Progress) => void,
+): Promise<K8sRestoreOutcome> {
+  const request = parseRestoreEnvironment(env);
+  if (!request) return { restored: false, message: 'no BACKUP_NAME or RESTORE_KEY: nothing to restore' };
+  const { backup: backupName, filter } = request;
+  const source = restoreSource(request.mapping, env.POD_NAME ?? '', ctx.fqdn);
+  if ('skip' in source) return { restored: false, message: source.skip };
+  const sections = await nodeBackupManifest(ctx, backupName, source.fqdn);
+  // The controller had the sidecars check this before stopping the datacenter; checked again here
+  // because nothing must be touched on a filter that does not fit.
+  const problem = filter ? filterProblem(filter, sections, backupName) : undefined;
+  if (problem) throw new Error(problem);
+  const options = await nodeRestoreOptions(ctx, request, source, env.MEDUSA_TMP_DIR, log);
+  const staged = await usableStaging(options, request, log);
+  const result = await restoreNode({
+    ...options,
+    ...(staged ? { stagingDir: staged, trustStaged: true } : {}),
+    ...(onProgress ? { onProgress } : {}),
   });
+  const how = result.skipped
+    ? ''
+    : staged
+      ? `; moved ${result.files - result.filesDownloaded} staged files into place, downloaded ${result.filesDownloaded}`
+      : `; downloaded ${result.filesDownloaded} files`;
   return {
     restored: !result.skipped,
+    staged: Boolean(staged) && !result.skipped,
     message: result.skipped
       ? (result.reason ?? 'skipped')
-      : `restored ${backupName} from ${source.fqdn} (${source.inPlace ? 'in place' : 'remote'}${filter ? `; ${filterWords(filter)}, and the system keyspaces` : ''})`,
+      : `restored ${backupName} from ${source.fqdn} (${source.inPlace ? 'in place' : 'remote'}${filter ? `; ${filterWords(filter)}, and the system keyspaces` : ''}${how})`,
     result,
   };
 }

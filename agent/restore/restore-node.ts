@@ -1,29 +1,31 @@
 import { chown, lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createLogger, type Logger } from '../../lib/log.js';
-import { portAnswers } from '../../lib/tcp-port.js';
 import { ensureFreeSpace } from '../backup/free-space.js';
-import { MedusaLayout } from '../backup/layout.js';
-import { parseTokenMap } from '../backup/medusa-json.js';
-import { incrementsOf } from '../../lib/storage/transfer/counter.js';
-import { ProgressTracker, type Progress } from '../backup/progress.js';
-import { selected, tableNameOf, type TableFilter } from '../backup/snapshot-files.js';
+import type { Progress } from '../backup/progress.js';
+import { tableNameOf, type TableFilter } from '../backup/snapshot-files.js';
 import { withTokenSettings } from '../cassandra/cassandra-yaml.js';
 import type { TokenMap } from '../cassandra/cql.js';
-import { Catalog } from '../catalog/catalog.js';
-import { compareContent, fileDigests, type ExpectedContent } from '../../lib/storage/hashing.js';
+import type { ExpectedContent } from '../../lib/storage/hashing.js';
 import {
-  parseManifest,
   pathInTable,
   type ManifestObject,
   type ManifestSection,
 } from '../../lib/storage/repository/manifest.js';
-import type { ObjectStore, StoredObject } from '../storage/object-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
 import { mapLimited } from '../util/limit.js';
-import { recordedChecksums } from '../verify/recorded-checksums.js';
+import { stageFiles } from './download.js';
+import { assertInside, RestoreRefused } from './refused.js';
+import { alwaysRestored, inspectStoredBackup } from './stored-backup.js';
 
-/** Keyspaces Medusa always restores, whatever the keyspace/table filter says. */
-const alwaysRestored = new Set(['system', 'system_schema', 'system_auth', 'system_distributed']);
+export { assertInside, RestoreRefused } from './refused.js';
+export {
+  inspectStoredBackup,
+  sectionsToRestore,
+  type StoredBackup,
+  type StoredBackupQuery,
+} from './stored-backup.js';
+
 /** Left alone when restoring into the current schema. */
 const systemKeyspaces = new Set([...alwaysRestored, 'system_traces']);
 
@@ -44,6 +46,17 @@ export interface RestoreNodeOptions {
   filter?: TableFilter;
   /** Where the download is staged: a directory on the data volume (default: the data directory's parent). */
   stagingRoot?: string;
+  /**
+   * The staging folder itself, directly inside stagingRoot (default: `medusa-restore-<backup>`): a
+   * prepared restore's folder (agent/restore/staging.ts).
+   */
+  stagingDir?: string;
+  /**
+   * The staging folder was filled and verified by a prepare whose marker says it is complete: a
+   * staged file of the right size is moved into place without being read again (a missing or
+   * resized one is downloaded and verified as usual).
+   */
+  trustStaged?: boolean;
   /**
    * Check every object's bytes while it downloads against the checksum the backup recorded (its
    * manifest's, or for a reused pool entry without one the manifest of the backup that uploaded
@@ -81,38 +94,7 @@ export interface RestoreNodeResult {
   durationMs: number;
 }
 
-/** Sections kept by Medusa's filter (medusa/filtering.py): the selection plus the system keyspaces. */
-export function sectionsToRestore(
-  sections: readonly ManifestSection[],
-  filter: TableFilter = {},
-): ManifestSection[] {
-  if (!filter.include?.length && !filter.exclude?.length) return [...sections];
-  return sections.filter(
-    (s) => alwaysRestored.has(s.keyspace) || selected(filter, s.keyspace, tableNameOf(s.columnfamily)),
-  );
-}
-
-/**
- * A restore that stopped before anything on the node was changed (data, commit log, cassandra.yaml):
- * bad manifest, missing or different objects, no space, Cassandra running, a failed download.
- */
-export class RestoreRefused extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'RestoreRefused';
-  }
-}
-
-/** The second wall behind manifest validation: every path a restore creates or removes stays inside its root. */
-export function assertInside(root: string, path: string, what: string): string {
-  const base = resolve(root);
-  const target = resolve(path);
-  if (target !== base && !target.startsWith(base + sep))
-    throw new RestoreRefused(`${what} ${target} is outside ${base}: refusing to touch it`);
-  return target;
-}
-
-interface StagedObject {
+export interface StagedObject {
   section: ManifestSection;
   object: ManifestObject;
   stagedPath: string;
@@ -127,6 +109,8 @@ export interface RestorePlan {
   staging: string;
   staged: StagedObject[];
   bytes: number;
+  /** Bytes already in the staging folder with their expected size (an earlier prepare or attempt). */
+  stagedBytes: number;
   tokenMap: TokenMap;
   /** Objects whose bytes can only be checked by size (no usable checksum recorded anywhere). */
   sizeOnly: string[];
@@ -153,36 +137,6 @@ async function chownTree(path: string, uid: number, gid: number): Promise<void> 
   }
 }
 
-const listNames = (names: readonly string[], max = 10): string =>
-  names.slice(0, max).join(', ') + (names.length > max ? ` and ${names.length - max} more` : '');
-
-/** Storage's view of the objects: one listing per data root the keys share, a HEAD for the odd one. */
-async function storedObjects(
-  store: ObjectStore,
-  sections: readonly ManifestSection[],
-): Promise<Map<string, StoredObject | undefined>> {
-  const keys = sections.flatMap((section) =>
-    section.objects.map((object) => ({
-      key: object.path,
-      root: object.path.slice(
-        0,
-        object.path.lastIndexOf(`/${section.keyspace}/${section.columnfamily}/`) + 1,
-      ),
-    })),
-  );
-  const roots = [...new Set(keys.map((k) => k.root))];
-  const found = new Map<string, StoredObject | undefined>();
-  if (roots.length <= 4) {
-    for (const root of roots) for (const object of await store.list(root)) found.set(object.key, object);
-  }
-  await mapLimited(
-    keys.filter((k) => !found.has(k.key)),
-    8,
-    async (k) => void found.set(k.key, await store.head(k.key)),
-  );
-  return found;
-}
-
 /**
  * What restoreNode will do, checked while Cassandra may still run: the backup and its manifest
  * exist, the manifest validates, every object is in storage with its size, every object has a
@@ -199,94 +153,6 @@ export async function planRestore(options: RestoreNodeOptions): Promise<RestoreP
   }
 }
 
-/** What restore-cluster can check of one node backup from any node: only storage is read. */
-export type StoredBackupQuery = Pick<
-  RestoreNodeOptions,
-  | 'store'
-  | 'prefix'
-  | 'backupName'
-  | 'fqdn'
-  | 'filter'
-  | 'verifyChecksums'
-  | 'requireChecksums'
-  | 'multipartChunksize'
->;
-
-export interface StoredBackup {
-  manifestKey: string;
-  /** The sections the filter keeps. */
-  sections: ManifestSection[];
-  tokenMap: TokenMap;
-  /** Expected content of every object of those sections, by key. */
-  expected: Map<string, ExpectedContent>;
-  /** Objects whose bytes can only be checked by size (no usable checksum recorded anywhere). */
-  sizeOnly: string[];
-}
-
-/**
- * The node backup as storage holds it, checked: its meta files exist, the manifest validates, every
- * object of the kept sections is in storage with its size, and (when strict) has a checksum to be
- * checked against. Throws RestoreRefused.
- */
-export async function inspectStoredBackup(query: StoredBackupQuery): Promise<StoredBackup> {
-  const { store, backupName, fqdn } = query;
-  const layout = new MedusaLayout(query.prefix);
-  if (!(await store.head(layout.meta(fqdn, backupName, 'schema.cql')))) {
-    throw new RestoreRefused(`backup ${backupName} has no node backup for ${fqdn}`);
-  }
-  const manifestKey = layout.meta(fqdn, backupName, 'manifest.json');
-  if (!(await store.head(manifestKey))) {
-    throw new RestoreRefused(
-      `the node backup ${backupName} of ${fqdn} is incomplete (no manifest.json): refusing to restore it`,
-    );
-  }
-  const manifest = parseManifest((await store.readBytes(manifestKey)).toString('utf8'), manifestKey);
-  const sections = sectionsToRestore(manifest, query.filter);
-  const tokenKey = layout.meta(fqdn, backupName, 'tokenmap.json');
-  let tokenMap: TokenMap;
-  try {
-    tokenMap = parseTokenMap((await store.readBytes(tokenKey)).toString('utf8'));
-  } catch (error) {
-    throw new RestoreRefused(`${tokenKey}: ${(error as Error).message}`);
-  }
-  const verify = query.verifyChecksums ?? true;
-  const partSize = query.multipartChunksize ?? 50 * 1024 ** 2;
-  const checksums = verify
-    ? await recordedChecksums(
-        new Catalog(store, query.prefix),
-        { name: backupName, fqdn },
-        manifest,
-        partSize,
-      )
-    : undefined;
-  const objects = sections.flatMap((section) => section.objects);
-  const expected = new Map(
-    objects.map((o) => [o.path, { size: o.size, hash: checksums?.get(o.path)?.hash ?? null, partSize }]),
-  );
-  const stored = await storedObjects(store, sections);
-  const absent = objects.filter((o) => !stored.get(o.path)).map((o) => o.path);
-  if (absent.length)
-    throw new RestoreRefused(
-      `${manifestKey}: ${absent.length} objects are missing from storage: ${listNames(absent)}`,
-    );
-  const resized = objects
-    .filter((o) => stored.get(o.path)!.size !== o.size)
-    .map((o) => `${o.path} (${stored.get(o.path)!.size} bytes, the manifest says ${o.size})`);
-  if (resized.length)
-    throw new RestoreRefused(
-      `${manifestKey}: ${resized.length} objects differ in size: ${listNames(resized, 5)}`,
-    );
-  const sizeOnly = verify
-    ? objects.filter((o) => expected.get(o.path)!.hash === null).map((o) => o.path)
-    : [];
-  if (sizeOnly.length && query.requireChecksums)
-    throw new RestoreRefused(
-      `${manifestKey}: no backup of ${fqdn} recorded a usable checksum for ${sizeOnly.length} objects, ` +
-        `so their content cannot be verified (strict checks are on): ${listNames(sizeOnly)}`,
-    );
-  return { manifestKey, sections, tokenMap, expected, sizeOnly };
-}
-
 async function makePlan(options: RestoreNodeOptions): Promise<RestorePlan> {
   const { backupName } = options;
   const volume = dirname(options.dataDirectory);
@@ -301,6 +167,7 @@ async function makePlan(options: RestoreNodeOptions): Promise<RestorePlan> {
         staging: '',
         staged: [],
         bytes: 0,
+        stagedBytes: 0,
         tokenMap: {},
         sizeOnly: [],
         destinations: new Map(),
@@ -341,11 +208,15 @@ async function makePlan(options: RestoreNodeOptions): Promise<RestorePlan> {
   const stagingRoot = resolve(options.stagingRoot ?? volume);
   const staging = assertInside(
     stagingRoot,
-    join(stagingRoot, `medusa-restore-${backupName}`),
+    options.stagingDir ?? join(stagingRoot, `medusa-restore-${backupName}`),
     'staging directory',
   );
   if (dirname(staging) !== stagingRoot)
-    throw new RestoreRefused(`backup name '${backupName}' does not name one staging folder`);
+    throw new RestoreRefused(
+      options.stagingDir
+        ? `staging folder ${staging} is not directly inside ${stagingRoot}`
+        : `backup name '${backupName}' does not name one staging folder`,
+    );
   const restored = sections.filter((section) => !skipsTable(options, section));
   const staged: StagedObject[] = restored.flatMap((section) =>
     section.objects.map((object) => ({
@@ -363,8 +234,23 @@ async function makePlan(options: RestoreNodeOptions): Promise<RestorePlan> {
   const sizeOnly = backup.sizeOnly.filter((path) => kept.has(path));
   const bytes = staged.reduce((sum, s) => sum + s.object.size, 0);
   await mkdir(staging, { recursive: true });
-  await ensureFreeSpace(staging, bytes, `restoring ${backupName}`);
-  return { sections, staging, staged, bytes, tokenMap: backup.tokenMap, sizeOnly, destinations };
+  // What an earlier prepare or attempt already staged takes no more room (its content is checked later).
+  let stagedBytes = 0;
+  await mapLimited(staged, 16, async (s) => {
+    const current = await stat(s.stagedPath).catch(() => undefined);
+    if (current?.isFile() && current.size === s.object.size) stagedBytes += s.object.size;
+  });
+  await ensureFreeSpace(staging, bytes - stagedBytes, `restoring ${backupName}`);
+  return {
+    sections,
+    staging,
+    staged,
+    bytes,
+    stagedBytes,
+    tokenMap: backup.tokenMap,
+    sizeOnly,
+    destinations,
+  };
 }
 
 /** Tables a restore into another cluster leaves as they are (this node's identity, or its auth). */
@@ -411,7 +297,7 @@ export async function restoreNode(
   }
   let downloaded = 0;
   try {
-    downloaded = await download(options, plan, log);
+    downloaded = await stageFiles(options, plan, log);
   } catch (error) {
     if (error instanceof RestoreRefused) throw error;
     throw new RestoreRefused((error as Error).message, { cause: error });
@@ -476,54 +362,4 @@ export async function restoreNode(
   });
   log.info('restore finished', { backup: backupName, fqdn, ...summary });
   return summary;
-}
-
-/**
- * 1. Download into the staging directory, each object hashed as it streams and refused before it
- *    lands when it is not what the backup recorded. Files already staged with the right size and
- *    checksum (a restarted init container) are kept. Resolves with the number of files downloaded.
- */
-async function download(options: RestoreNodeOptions, plan: RestorePlan, log: Logger): Promise<number> {
-  const { store, backupName, fqdn } = options;
-  if (!options.inPlace) {
-    if (!plan.tokenMap[fqdn]?.tokens?.length)
-      throw new RestoreRefused(`the backup's tokenmap.json has no tokens for ${fqdn}`);
-    if (!options.cassandraYamlPath)
-      throw new RestoreRefused('a restore into another cluster needs cassandra.yaml to set tokens');
-  }
-  for (const endpoint of options.mustBeStopped ?? []) {
-    if (await portAnswers(endpoint.host, endpoint.port)) {
-      throw new RestoreRefused(
-        `Cassandra is running (${endpoint.host}:${endpoint.port} answers): stop it before restoring`,
-      );
-    }
-  }
-  const { staged, bytes, staging } = plan;
-  if (plan.sizeOnly.length) {
-    log.warn('some objects have no recorded checksum anywhere: only their size is checked', {
-      objects: plan.sizeOnly.length,
-      first: plan.sizeOnly.slice(0, 5),
-    });
-  }
-  log.info('downloading', { backup: backupName, fqdn, files: staged.length, bytes, staging });
-  const progress = new ProgressTracker(bytes, staged.length);
-  if (options.onProgress) progress.on('progress', options.onProgress);
-  let downloaded = 0;
-  await mapLimited(staged, options.concurrency ?? 1, async (s) => {
-    const current = await stat(s.stagedPath).catch(() => undefined);
-    if (current?.size === s.object.size) {
-      const kept = compareContent(s.expected, await fileDigests(s.stagedPath, s.expected.partSize));
-      if (kept.verdict !== 'mismatch') {
-        progress.fileSkipped(s.object.size);
-        return;
-      }
-    }
-    const received = incrementsOf((count) => progress.addBytes(count));
-    const size = await store.downloadFile(s.object.path, s.stagedPath, received, s.expected);
-    downloaded++;
-    received.settle(size);
-    progress.fileDone();
-  });
-  progress.flush();
-  return downloaded;
 }

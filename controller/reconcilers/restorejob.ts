@@ -1,28 +1,35 @@
-// MedusaRestoreJob: validate, map backed-up nodes to pods, stop the datacenter, configure the
+// MedusaRestoreJob: validate, map backed-up nodes to pods, stage the backup on every node while
+// Cassandra runs (restore-prepare.ts; unless the job opts out), stop the datacenter, configure the
 // medusa-restore init container with the restore key, start, and track every node's restore.
 // On failure the restore configuration is removed and the datacenter started again.
-import type * as k8s from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
-import { cassOperator, expectedPods, findDatacenter, type Datacenter } from '../../lib/datacenter.js';
-import { kubeRequest } from '../../lib/kube-request.js';
+import { expectedPods, findDatacenter, type Datacenter } from '../../lib/datacenter.js';
 import { findObject, kubeTime, patchStatus, type MedusaObject } from '../../lib/medusa-api.js';
-import { endConditions, setCondition, type Condition, type Context } from '../context.js';
+import { endConditions, setCondition, type Condition, type Context, type Timings } from '../context.js';
 import type { Result } from '../loop.js';
 import {
   awaitsFilterCheck,
   parseRestoreMapping,
-  restoreEnvironment,
-  restoreEnvNames,
   restoreFilterOf,
-  restoreInitContainer,
+  stagesRestore,
   type RestoreConfiguration,
 } from '../../lib/restore-contract.js';
 import { applyWatchdog, type NodeReport } from './backupjob.js';
+import {
+  configureRestore,
+  isReady,
+  podsOf,
+  rackOf,
+  replicasBeforeRestore,
+  startDatacenter,
+  stopDatacenter,
+} from './restore-datacenter.js';
+import { prepareStep } from './restore-prepare.js';
 import { computeMapping, type BackupNodeInfo } from './restore-mapping.js';
 
+export { replicasAnnotation, restoreContainerEnv } from './restore-datacenter.js';
+
 const plural = 'medusarestorejobs';
-/** Replica count of a plain StatefulSet before the restore stopped it. */
-export const replicasAnnotation = 'medusa.k8ssandra.io/replicas-before-restore';
 
 export async function reconcileRestoreJob(ctx: Context, namespace: string, name: string): Promise<Result> {
   const job = await findObject(ctx.kc, plural, namespace, name);
@@ -91,6 +98,12 @@ export async function reconcileRestoreJob(ctx: Context, namespace: string, name:
       if (check === 'waiting') return { requeueAfterMs: ctx.timings.pollMs };
       if (check !== 'passed') return fail(ctx, job, check.message, undefined, check.reports);
     }
+    // Staged: every node downloads and verifies while Cassandra runs; the stop waits for all of them.
+    const prepared = await prepareStep(ctx, job, now);
+    if (prepared === 'waiting') return { requeueAfterMs: ctx.timings.pollMs };
+    if (prepared !== 'ready') return fail(ctx, job, prepared.message, undefined, prepared.reports);
+    // The downtime counts from here: the first request to stop.
+    if (!status.stopRequested) await update({ stopRequested: kubeTime(now) });
     await stopDatacenter(ctx, dc);
     const running = await podsOf(ctx, dc);
     if (running.length > 0) return { requeueAfterMs: ctx.timings.pollMs };
@@ -132,15 +145,20 @@ export async function reconcileRestoreJob(ctx: Context, namespace: string, name:
   }
   const ready = (await podsOf(ctx, dc)).filter(isReady).map((p) => p.metadata?.name);
   if (reports.every((r) => r.phase === 'Succeeded') && pods.every((p) => ready.includes(p))) {
+    const since = Date.parse(String(status.stopRequested ?? status.datacenterStopped));
+    const downtimeSeconds = Math.max(0, Math.round((now.getTime() - since) / 1000));
+    const how = status.preparation ? 'staged while it ran' : 'downloaded while it was stopped';
     await update({
       finishTime: kubeTime(now),
+      datacenterRestarted: kubeTime(now),
+      downtimeSeconds,
       finished: pods,
       inProgress: [],
       conditions: endConditions(
         job.status?.conditions as Condition[] | undefined,
         'Complete',
         'RestoreSucceeded',
-        `${pods.length} nodes restored from ${backupName}; ${dcName} is running`,
+        `${pods.length} nodes restored from ${backupName} (${how}); ${dcName} is running after ${downtimeSeconds}s down`,
         now,
         'all nodes restored',
       ),
@@ -149,17 +167,18 @@ export async function reconcileRestoreJob(ctx: Context, namespace: string, name:
       job,
       'Normal',
       'RestoreSucceeded',
-      `Restore of ${backupName} into ${dcName} finished: ${pods.length} nodes, datacenter running`,
+      `Restore of ${backupName} into ${dcName} finished: ${pods.length} nodes (${how}), datacenter running after ${downtimeSeconds}s down`,
     );
     return;
   }
   return { requeueAfterMs: ctx.timings.pollMs };
 }
 
-/** Why the job's filter cannot be used (invalid entries), or undefined. */
+/** Why the job's filter or staged-restore annotation cannot be used, or undefined. */
 function filterProblem(job: MedusaObject): string | undefined {
   try {
     restoreFilterOf(job.spec);
+    stagesRestore(job);
     return undefined;
   } catch (error) {
     return (error as Error).message;
@@ -184,7 +203,7 @@ export function restoreConfiguration(job: MedusaObject): RestoreConfiguration {
  * answered.
  */
 export function filterCheck(
-  ctx: Pick<Context, 'timings'>,
+  ctx: { timings: Pick<Timings, 'agentStartTimeoutMs' | 'agentStaleAfterMs' | 'pollMs'> },
   job: MedusaObject,
   now: Date,
 ): 'waiting' | 'passed' | { message: string; reports: NodeReport[] } {
@@ -263,162 +282,4 @@ async function fail(
     ),
   });
   await ctx.events.event(job, 'Warning', 'RestoreFailed', message);
-}
-
-/** The datacenter as it was before the restore scaled it down (replica counts restored). */
-function replicasBeforeRestore(dc: Datacenter): Datacenter {
-  return {
-    ...dc,
-    statefulSets: dc.statefulSets.map((sts) => {
-      const before = sts.metadata?.annotations?.[replicasAnnotation];
-      return before && sts.spec ? { ...sts, spec: { ...sts.spec, replicas: Number(before) } } : sts;
-    }),
-  };
-}
-
-function rackOf(dc: Datacenter, pod: string): string {
-  const sts = dc.statefulSets.find((s) => pod.startsWith(`${s.metadata?.name ?? ''}-`));
-  return sts?.metadata?.labels?.['cassandra.datastax.com/rack'] ?? '';
-}
-
-const podsOf = async (ctx: Context, dc: Datacenter): Promise<k8s.V1Pod[]> =>
-  (
-    await ctx.core.listNamespacedPod({
-      namespace: dc.namespace,
-      ...(dc.podSelector ? { labelSelector: dc.podSelector } : {}),
-    })
-  ).items;
-
-const isReady = (pod: k8s.V1Pod) =>
-  pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-
-async function stopDatacenter(ctx: Context, dc: Datacenter): Promise<void> {
-  if (dc.kind === 'CassandraDatacenter') {
-    if (!dc.stopped) await patchCassDc(ctx, dc, { spec: { stopped: true } });
-    return;
-  }
-  for (const sts of await freshStatefulSets(ctx, dc)) {
-    const replicas = sts.spec?.replicas ?? 0;
-    if (replicas === 0) continue;
-    await kubeRequest(
-      ctx.kc,
-      'PATCH',
-      `/apis/apps/v1/namespaces/${dc.namespace}/statefulsets/${sts.metadata?.name}`,
-      {
-        metadata: { annotations: { [replicasAnnotation]: String(replicas) } },
-        spec: { replicas: 0 },
-      },
-      { patchType: 'merge' },
-    );
-  }
-}
-
-async function startDatacenter(ctx: Context, dc: Datacenter): Promise<void> {
-  if (dc.kind === 'CassandraDatacenter') {
-    await patchCassDc(ctx, dc, { spec: { stopped: false } });
-    return;
-  }
-  for (const sts of await freshStatefulSets(ctx, dc)) {
-    const before = sts.metadata?.annotations?.[replicasAnnotation];
-    if (before === undefined) continue;
-    await kubeRequest(
-      ctx.kc,
-      'PATCH',
-      `/apis/apps/v1/namespaces/${dc.namespace}/statefulsets/${sts.metadata?.name}`,
-      {
-        metadata: { annotations: { [replicasAnnotation]: null } },
-        spec: { replicas: Number(before) },
-      },
-      { patchType: 'merge' },
-    );
-  }
-}
-
-/** The datacenter's StatefulSets as they are now (a reconcile may have changed them since it read). */
-const freshStatefulSets = (ctx: Context, dc: Datacenter) =>
-  Promise.all(
-    dc.statefulSets.map((sts) =>
-      ctx.apps.readNamespacedStatefulSet({ name: sts.metadata?.name ?? '', namespace: dc.namespace }),
-    ),
-  );
-
-const patchCassDc = (ctx: Context, dc: Datacenter, patch: Record<string, unknown>) =>
-  kubeRequest(
-    ctx.kc,
-    'PATCH',
-    `/apis/${cassOperator.group}/${cassOperator.version}/namespaces/${dc.namespace}/${cassOperator.plural}/${dc.name}`,
-    patch,
-    { patchType: 'merge' },
-  );
-
-/**
- * Sets (or, with undefined, removes) the restore env of the medusa-restore init container in the
- * pod template of every StatefulSet of the datacenter. cass-operator datacenters get it through
- * spec.podTemplateSpec, which cass-operator merges into its StatefulSets by container name.
- */
-async function configureRestore(
-  ctx: Context,
-  dc: Datacenter,
-  restore: RestoreConfiguration | undefined,
-): Promise<void> {
-  const withEnv = (env: k8s.V1EnvVar[] | undefined) => restoreContainerEnv(env, restore);
-  if (dc.kind === 'CassandraDatacenter') {
-    const cassdc = (await kubeRequest(
-      ctx.kc,
-      'GET',
-      `/apis/${cassOperator.group}/${cassOperator.version}/namespaces/${dc.namespace}/${cassOperator.plural}/${dc.name}`,
-    )) as {
-      spec?: { podTemplateSpec?: { spec?: { initContainers?: k8s.V1Container[] } } };
-    };
-    const inits = cassdc.spec?.podTemplateSpec?.spec?.initContainers ?? [];
-    const others = inits.filter((c) => c.name !== restoreInitContainer);
-    const current = inits.find((c) => c.name === restoreInitContainer);
-    await patchCassDc(ctx, dc, {
-      spec: {
-        podTemplateSpec: {
-          spec: {
-            initContainers: [
-              ...others,
-              { ...(current ?? { name: restoreInitContainer }), env: withEnv(current?.env) },
-            ],
-          },
-        },
-      },
-    });
-    return;
-  }
-  for (const sts of dc.statefulSets) {
-    const fresh = await ctx.apps.readNamespacedStatefulSet({
-      name: sts.metadata?.name ?? '',
-      namespace: dc.namespace,
-    });
-    const inits = fresh.spec?.template.spec?.initContainers ?? [];
-    const index = inits.findIndex((c) => c.name === restoreInitContainer);
-    if (index < 0) continue; // not injected: nothing can restore here (validated by the webhook)
-    await kubeRequest(
-      ctx.kc,
-      'PATCH',
-      `/apis/apps/v1/namespaces/${dc.namespace}/statefulsets/${fresh.metadata?.name}`,
-      [
-        { op: 'test', path: `/spec/template/spec/initContainers/${index}/name`, value: restoreInitContainer },
-        {
-          op: 'replace',
-          path: `/spec/template/spec/initContainers/${index}/env`,
-          value: withEnv(inits[index]?.env),
-        },
-      ],
-      { patchType: 'json' },
-    );
-  }
-}
-
-/** The init container's env with the restore set (or, with undefined, every restore variable removed). */
-export function restoreContainerEnv(
-  env: k8s.V1EnvVar[] | undefined,
-  restore: RestoreConfiguration | undefined,
-): k8s.V1EnvVar[] {
-  return [
-    ...(env ?? []).filter((e) => !restoreEnvNames.includes(e.name)),
-    ...(restore ? restoreEnvironment(restore) : []),
-  ];
 }

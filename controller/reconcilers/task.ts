@@ -1,4 +1,5 @@
-// MedusaTask: purge (every node), verify and sync (one node) are done by the agents, which report
+// MedusaTask: purge and prepare_restore (every node), verify and sync (one node) are done by the
+// agents, which report
 // per node; the controller starts the task, watches the reports and writes k8ssandra's results.
 // A successful purge is followed by a sync task, as in k8ssandra-operator.
 import { expectedPods, findDatacenter } from '../../lib/datacenter.js';
@@ -10,7 +11,7 @@ import { applyWatchdog, type NodeReport } from './backupjob.js';
 const plural = 'medusatasks';
 
 /** Operations the agents run on every node; the others run on the datacenter's first pod. */
-const everyNode = new Set(['purge']);
+const everyNode = new Set(['purge', 'prepare_restore']);
 
 export async function reconcileTask(ctx: Context, namespace: string, name: string): Promise<Result> {
   const task = await findObject(ctx.kc, plural, namespace, name);

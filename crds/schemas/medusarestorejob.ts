@@ -3,6 +3,7 @@ import {
   conditions,
   crdMeta,
   immutable,
+  int64,
   listMap,
   nodeProgress,
   podNames,
@@ -71,7 +72,27 @@ export const medusaRestoreJobStatusSchema = z.object({
   restoreMapping: restoreMappingSchema.optional(),
   startTime: time().optional(),
   finishTime: time().optional(),
+  prepareTask: crdMeta(z.string(), {
+    description:
+      'The prepare_restore MedusaTask that staged the backup on every node before the stop (kubectl-medusa extension).',
+  }).optional(),
+  preparation: crdMeta(nodeProgress(), {
+    description: 'Per node: the backup staged and verified while Cassandra ran (kubectl-medusa extension).',
+  }).optional(),
+  prepared: crdMeta(time(), {
+    description: 'When every node had staged its backup (kubectl-medusa extension).',
+  }).optional(),
+  stopRequested: crdMeta(time(), {
+    description:
+      'When the controller asked the datacenter to stop: the downtime starts (kubectl-medusa extension).',
+  }).optional(),
   datacenterStopped: time().optional(),
+  datacenterRestarted: crdMeta(time(), {
+    description: 'When every pod was Ready again after the restore (kubectl-medusa extension).',
+  }).optional(),
+  downtimeSeconds: crdMeta(int64(), {
+    description: 'Seconds from stopRequested to datacenterRestarted (kubectl-medusa extension).',
+  }).optional(),
   inProgress: podNames().optional(),
   finished: podNames().optional(),
   failed: podNames().optional(),

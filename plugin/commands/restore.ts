@@ -4,11 +4,20 @@ import { MedusaError } from '../errors.js';
 import { colorStatus, type Io } from '../io.js';
 import { getResource, type MedusaResource } from '../resources.js';
 import { nodesOf, type Observation } from '../wait.js';
-import { awaitsFilterCheck } from '../../lib/restore-contract.js';
+import { awaitsFilterCheck, stagesRestore } from '../../lib/restore-contract.js';
 import { createAndFollow } from './create-and-follow.js';
 import { filterOf, formatOf, kubeFrom, list, manifest, printDryRun, timestampedName } from './common.js';
 
 const restores = 'medusarestorejobs';
+
+/** Whether the job stages the backup before the stop (an invalid annotation: the controller refuses it). */
+function staged(job: MedusaResource): boolean {
+  try {
+    return stagesRestore(job);
+  } catch {
+    return false;
+  }
+}
 
 export function observeRestore(job: MedusaResource): Observation {
   const status = job.status ?? {};
@@ -19,8 +28,10 @@ export function observeRestore(job: MedusaResource): Observation {
   let phase = 'Pending';
   if (done) phase = isFailed ? 'Failed' : 'Succeeded';
   else if (status.datacenterStopped) phase = 'Restoring';
+  else if (status.stopRequested) phase = 'Stopping datacenter';
   else if (awaitsFilterCheck(job) && !nodesOf(status).every((n) => n.phase === 'Succeeded'))
     phase = 'Checking the filter';
+  else if (status.restorePrepared && staged(job) && !status.preparation) phase = 'Staging';
   else if (status.restorePrepared) phase = 'Stopping datacenter';
   else if (status.startTime) phase = 'Preparing';
   // Until the datacenter is stopped, no node has started restoring (what the nodes reported is
@@ -60,8 +71,8 @@ export async function createRestore(args: RestoreArgs, io: Io): Promise<number> 
     plural: restores,
     object: job,
     notice: filter
-      ? `Datacenter ${datacenter} will be stopped, ${describeFilter(filter)} restored from ${args.backup} (with the system keyspaces, as Medusa does; every other table keeps its data) and started again.`
-      : `Datacenter ${datacenter} will be stopped, restored from ${args.backup} and started again.`,
+      ? `Datacenter ${datacenter} will be stopped once every node has staged and verified ${args.backup} while Cassandra runs; then ${describeFilter(filter)} is moved into place (with the system keyspaces, as Medusa does; every other table keeps its data) and ${datacenter} started again.`
+      : `Datacenter ${datacenter} will be stopped once every node has staged and verified ${args.backup} while Cassandra runs; then the staged files are moved into place and ${datacenter} started again.`,
     describeWith: 'restores',
     what: `restore ${name}`,
     observe: observeRestore,

@@ -3,7 +3,7 @@ import { colorStatus, type Io } from '../io.js';
 import type { TableSpec } from '../printers/output.js';
 import { renderFields, renderTable } from '../printers/table.js';
 import type { MedusaResource } from '../resources.js';
-import { renderProgress } from '../wait.js';
+import { renderProgress, type NodeProgress } from '../wait.js';
 import { ageOf, whenOf, str } from './common.js';
 import { indented, readCommands } from './read-commands.js';
 import { observeRestore } from './restore.js';
@@ -39,10 +39,21 @@ export const { list, get, describe } = readCommands({
         ['Phase', colorStatus(io, seen.phase)],
         ['Restore key', str(s.restoreKey)],
         ['Started', whenOf(s.startTime)],
+        ['Staged', s.prepareTask ? whenOf(s.prepared) : 'no (downloaded while stopped)'],
+        ['Stop requested', whenOf(s.stopRequested)],
         ['Datacenter stopped', whenOf(s.datacenterStopped)],
+        ['Datacenter restarted', whenOf(s.datacenterRestarted)],
+        ['Downtime', s.downtimeSeconds !== undefined ? `${String(s.downtimeSeconds)}s` : '-'],
         ['Finished', whenOf(s.finishTime)],
       ]),
     ];
+    const preparation = (s.preparation as NodeProgress[] | undefined) ?? [];
+    if (preparation.length)
+      lines.push(
+        '',
+        `Staged while running (${str(s.prepareTask)}):`,
+        indented(renderProgress(io, preparation)),
+      );
     if (Object.keys(mapping).length) {
       lines.push(
         '',

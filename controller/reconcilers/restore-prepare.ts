@@ -1,0 +1,77 @@
+// The first phase of a staged MedusaRestoreJob, before the datacenter stops: a prepare_restore
+// MedusaTask (owned by the job) has every pod's sidecar stage and verify its node's backup while
+// Cassandra runs. The job goes on to stop the datacenter only once every node staged; a node that
+// could not (no room, a missing or corrupt object, a sidecar that never answered) fails the job
+// with the datacenter untouched. lib/restore-contract.ts says which jobs stage.
+import { apiVersion } from '../../crds/common.js';
+import { createObject, findObject, kubeTime, patchStatus, type MedusaObject } from '../../lib/medusa-api.js';
+import { prepareTaskName, stagesRestore } from '../../lib/restore-contract.js';
+import { humanizeBytes } from '../../lib/units.js';
+import type { Context } from '../context.js';
+import type { NodeReport } from './backupjob.js';
+
+export type PrepareState = 'ready' | 'waiting' | { message: string; reports?: NodeReport[] };
+
+export async function prepareStep(ctx: Context, job: MedusaObject, now: Date): Promise<PrepareState> {
+  const status = job.status ?? {};
+  if (!stagesRestore(job) || status.preparation) return 'ready';
+  const { namespace = '', name: jobName } = job.metadata;
+  const dcName = String(job.spec?.cassandraDatacenter ?? '');
+  const name = prepareTaskName(jobName);
+  const task = await findObject(ctx.kc, 'medusatasks', namespace, name);
+  if (!task) {
+    await createObject(ctx.kc, 'medusatasks', namespace, {
+      apiVersion,
+      kind: 'MedusaTask',
+      metadata: {
+        name,
+        namespace,
+        labels: { 'medusa.k8ssandra.io/restore-job': jobName },
+        // Deleted with the job.
+        ownerReferences: [
+          { apiVersion, kind: 'MedusaRestoreJob', name: jobName, uid: job.metadata.uid!, controller: true },
+        ],
+      },
+      spec: {
+        operation: 'prepare_restore',
+        cassandraDatacenter: dcName,
+        backupName: String(job.spec?.backup ?? ''),
+        restoreKey: String(status.restoreKey),
+      },
+    });
+    await patchStatus(ctx.kc, 'medusarestorejobs', namespace, jobName, { prepareTask: name });
+    await ctx.events.event(
+      job,
+      'Normal',
+      'PreparingRestore',
+      `Staging ${String(job.spec?.backup)} on every node of ${dcName} while it runs (MedusaTask ${name})`,
+    );
+    return 'waiting';
+  }
+  if (task.spec?.restoreKey !== status.restoreKey)
+    return { message: `MedusaTask ${name} exists and prepares another restore: delete it or rename the job` };
+  if (!task.status?.finishTime) return 'waiting';
+  const reports = (task.status.progress as NodeReport[] | undefined) ?? [];
+  const failed = reports.filter((r) => r.phase !== 'Succeeded');
+  if (failed.length || reports.length === 0) {
+    const reasons = failed.length
+      ? failed.map((r) => `${r.node}: ${r.lastError ?? 'failed'}`).join('; ')
+      : String(
+          (task.status.conditions as { message?: string }[] | undefined)?.at(-1)?.message ??
+            'no node prepared',
+        );
+    return { message: `staging failed, ${dcName} was not stopped: ${reasons}`, reports: failed };
+  }
+  const bytes = reports.reduce((sum, r) => sum + (r.bytesTotal ?? 0), 0);
+  await patchStatus(ctx.kc, 'medusarestorejobs', namespace, jobName, {
+    preparation: reports,
+    prepared: kubeTime(now),
+  });
+  await ctx.events.event(
+    job,
+    'Normal',
+    'RestorePrepared',
+    `Every node of ${dcName} staged and verified its backup (${humanizeBytes(bytes)} in all); stopping the datacenter`,
+  );
+  return 'ready';
+}
