@@ -1,8 +1,10 @@
 // The first phase of a staged MedusaRestoreJob, before the datacenter stops: a prepare_restore
 // MedusaTask (owned by the job) has every pod's sidecar stage and verify its node's backup while
-// Cassandra runs. The job goes on to stop the datacenter only once every node staged; a node that
-// could not (no room, a missing or corrupt object, a sidecar that never answered) fails the job
-// with the datacenter untouched. lib/restore-contract.ts says which jobs stage.
+// Cassandra runs. The job goes on to stop the datacenter only once every node is done; a node whose
+// sidecar found it could not stage (no room, a missing or corrupt object) fails the job with the
+// datacenter untouched. A node whose sidecar never answered (its pod not running) is no reason to
+// refuse: it downloads while the datacenter is stopped, as k8ssandra's restore does.
+// lib/restore-contract.ts says which jobs stage.
 import { apiVersion } from '../../crds/common.js';
 import { createObject, findObject, kubeTime, patchStatus, type MedusaObject } from '../../lib/medusa-api.js';
 import { prepareTaskName, stagesRestore } from '../../lib/restore-contract.js';
@@ -52,7 +54,9 @@ export async function prepareStep(ctx: Context, job: MedusaObject, now: Date): P
     return { message: `MedusaTask ${name} exists and prepares another restore: delete it or rename the job` };
   if (!task.status?.finishTime) return 'waiting';
   const reports = (task.status.progress as NodeReport[] | undefined) ?? [];
-  const failed = reports.filter((r) => r.phase !== 'Succeeded');
+  // The watchdog's entry for a sidecar that never reported has no lastUpdateTime: agents stamp theirs.
+  const silent = reports.filter((r) => r.phase === 'Failed' && !r.lastUpdateTime).map((r) => r.node);
+  const failed = reports.filter((r) => r.phase !== 'Succeeded' && !silent.includes(r.node));
   if (failed.length || reports.length === 0) {
     const reasons = failed.length
       ? failed.map((r) => `${r.node}: ${r.lastError ?? 'failed'}`).join('; ')
@@ -62,7 +66,12 @@ export async function prepareStep(ctx: Context, job: MedusaObject, now: Date): P
         );
     return { message: `staging failed, ${dcName} was not stopped: ${reasons}`, reports: failed };
   }
-  const bytes = reports.reduce((sum, r) => sum + (r.bytesTotal ?? 0), 0);
+  const bytes = reports
+    .filter((r) => r.phase === 'Succeeded')
+    .reduce((sum, r) => sum + (r.bytesTotal ?? 0), 0);
+  const unstaged = silent.length
+    ? `; ${silent.join(', ')} never answered and will download while stopped`
+    : '';
   await patchStatus(ctx.kc, 'medusarestorejobs', namespace, jobName, {
     preparation: reports,
     prepared: kubeTime(now),
@@ -71,7 +80,7 @@ export async function prepareStep(ctx: Context, job: MedusaObject, now: Date): P
     job,
     'Normal',
     'RestorePrepared',
-    `Every node of ${dcName} staged and verified its backup (${humanizeBytes(bytes)} in all); stopping the datacenter`,
+    `${reports.length - silent.length} of ${reports.length} nodes of ${dcName} staged and verified their backup (${humanizeBytes(bytes)} in all)${unstaged}; stopping the datacenter`,
   );
   return 'ready';
 }
