@@ -9,6 +9,8 @@ import {
   restoreEnvironment,
   restoreFilterOf,
   restoreSource,
+  prepareTaskName,
+  stagesRestore,
   validateRestoreFilter,
 } from './restore-contract.js';
 
@@ -144,5 +146,23 @@ describe('awaitsFilterCheck', () => {
     expect(awaitsFilterCheck(job({ restorePrepared: true, finishTime: 'x' }, { include: ['app'] }))).toBe(
       false,
     );
+  });
+});
+
+describe('staged restores', () => {
+  const withAnnotation = (value?: string) => ({
+    metadata: value === undefined ? {} : { annotations: { 'medusa.k8ssandra.io/staged-restore': value } },
+  });
+  it('stage by default; "false" restores as k8ssandra does; any other value is refused', () => {
+    expect(stagesRestore(withAnnotation())).toBe(true);
+    expect(stagesRestore(withAnnotation('true'))).toBe(true);
+    expect(stagesRestore(withAnnotation('false'))).toBe(false);
+    expect(() => stagesRestore(withAnnotation('no'))).toThrow(
+      'annotation medusa.k8ssandra.io/staged-restore is "no": it must be "true" or "false"',
+    );
+  });
+  it('name the prepare task after the job, within an object name', () => {
+    expect(prepareTaskName('r1')).toBe('r1-prepare');
+    expect(prepareTaskName('x'.repeat(253)).length).toBeLessThanOrEqual(253);
   });
 });
