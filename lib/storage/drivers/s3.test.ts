@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../config.js';
-import { s3ClientConfig, s3Encryption, s3Endpoint, s3Region } from './s3.js';
+import { s3ClientConfig, s3Encryption, s3Endpoint, s3PartSize, s3Region } from './s3.js';
 
 describe('S3 client settings from medusa.ini-style config', () => {
   it('builds the s3_compatible endpoint from host, port and secure', () => {
@@ -65,6 +65,14 @@ describe('S3 client settings from medusa.ini-style config', () => {
     expect(sseC.write).toEqual(sseC.read);
     expect(() => s3Encryption({ sseCKey: randomBytes(16).toString('base64') })).toThrow(/32-byte/);
     expect(() => s3Encryption({ sseCKey: key, kmsId: 'k' })).toThrow(/mutually exclusive/);
+  });
+
+  it('keeps multipart_chunksize as the part size up to 10,000 parts, then doubles it like boto3', () => {
+    const MiB = 1024 * 1024;
+    expect(s3PartSize(5 * 1024 * MiB, 50 * MiB)).toBe(50 * MiB);
+    expect(s3PartSize(10_000 * 5 * MiB, 5 * MiB)).toBe(5 * MiB);
+    expect(s3PartSize(10_000 * 5 * MiB + 1, 5 * MiB)).toBe(10 * MiB);
+    expect(s3PartSize(100_000 * 5 * MiB, 5 * MiB)).toBe(80 * MiB);
   });
 
   it('refuses parts below the S3 minimum', () => {

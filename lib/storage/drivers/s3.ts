@@ -16,14 +16,16 @@ import {
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
+  type CompletedPart,
   type S3ClientConfig,
   type StorageClass,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import { createLogger } from '../../log.js';
 import type { ResolvedStorageConfig } from '../config.js';
 import { readAwsKeyFile } from '../credentials/aws-ini.js';
 import { headAfterUpload, NotFoundError } from '../driver.js';
 import type { ByteRange, ObjectInfo, StorageBackend } from '../driver.js';
+import { ByteWindows, sendBody } from '../transfer/windows.js';
 
 /** Encryption headers for every request that carries object data (SSE-C needs them on GET/HEAD too). */
 export interface S3Encryption {
@@ -59,6 +61,22 @@ export function s3Region(config: ResolvedStorageConfig): string {
   return !config.region || config.region === 'default' ? 'us-east-1' : config.region;
 }
 
+const log = createLogger('storage');
+const quiet = () => undefined;
+
+/**
+ * Without a logger the SDK writes some warnings to the console, such as "An error was encountered
+ * in a non-retryable streaming request." for every failed streamed part (maxAttempts is 1): our
+ * retry already logs each failed attempt with its reason, so the SDK's lines go to debug.
+ */
+const sdkLogger = {
+  trace: quiet,
+  debug: quiet,
+  info: quiet,
+  warn: (...content: unknown[]) => log.debug(`S3 SDK: ${content.map(String).join(' ')}`),
+  error: (...content: unknown[]) => log.debug(`S3 SDK: ${content.map(String).join(' ')}`),
+};
+
 export async function s3ClientConfig(config: ResolvedStorageConfig): Promise<S3ClientConfig> {
   const endpoint = s3Endpoint(config);
   const sockets = config.concurrentTransfers * config.multipartMaxConcurrency + 10;
@@ -72,6 +90,7 @@ export async function s3ClientConfig(config: ResolvedStorageConfig): Promise<S3C
     credentials: config.keyFile ? await readAwsKeyFile(config.keyFile, config.apiProfile) : undefined,
     // Retries are ours (Storage), with jitter and stream re-opening.
     maxAttempts: 1,
+    logger: sdkLogger,
     // S3-compatible stores reject the SDK's default flexible checksums; Medusa does the same.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
@@ -122,6 +141,13 @@ function refusal(error: unknown, operation: string, bucket: string, key: string)
 }
 
 const stripQuotes = (etag: string | undefined): string | null => (etag ? etag.replace(/"/g, '') : null);
+
+/** S3 allows at most 10,000 parts of at most 5 GiB: like boto3, the part size doubles until they fit. */
+export function s3PartSize(size: number, chunksize: number): number {
+  let partSize = chunksize;
+  while (Math.ceil(size / partSize) > 10_000 && partSize * 2 <= 5 * 1024 ** 3) partSize *= 2;
+  return partSize;
+}
 
 /** AWS S3 and S3-compatible stores (MinIO, Ceph RGW, IBM COS). */
 export class S3Backend implements StorageBackend {
@@ -174,67 +200,81 @@ export class S3Backend implements StorageBackend {
 
   /**
    * Below the threshold one PutObject; at or above it multipart with parts of multipartChunksize,
-   * as boto3 does, so the ETag (`<md5 of part md5s>-<parts>`) is the one Medusa expects.
+   * as boto3 does (a 1-part upload when the object fits in one part), so the ETag
+   * (`<md5 of part md5s>-<parts>`) is the one Medusa expects. Every request body is a window of
+   * `source` with a known Content-Length: nothing is buffered, and the SDK signs UNSIGNED-PAYLOAD
+   * instead of hashing the bytes. Parts go one after another; a failed attempt is aborted and
+   * {@link Storage} retries it from a freshly opened source.
    */
   async putStream(key: string, source: Readable, size: number): Promise<ObjectInfo> {
-    const { multiPartUploadThreshold: threshold, multipartChunksize: partSize } = this.config;
+    const { multiPartUploadThreshold: threshold } = this.config;
+    const windows = new ByteWindows(source);
     const common = {
       Bucket: this.bucket,
       Key: key,
       StorageClass: this.storageClass,
       ...this.encryption.write,
     };
-    if (size < threshold || threshold <= 0) {
-      await this.client.send(new PutObjectCommand({ ...common, Body: source, ContentLength: size }));
-    } else if (size <= partSize) {
-      await this.singlePartMultipart(common, source, size);
-    } else {
-      const upload = new Upload({
-        client: this.client,
-        params: { ...common, Body: source },
-        partSize,
-        queueSize: this.config.multipartMaxConcurrency,
-        leavePartsOnError: false,
-      });
-      await upload.done();
+    try {
+      if (size < threshold || threshold <= 0) {
+        const body = windows.take(size);
+        await sendBody(body, (abortSignal) =>
+          this.client.send(new PutObjectCommand({ ...common, Body: body, ContentLength: size }), {
+            abortSignal,
+          }),
+        );
+        await windows.end();
+      } else {
+        await this.multipart(common, windows, size);
+      }
+    } catch (error) {
+      windows.destroy(); // the caller's pipeline (file, counter, hashing) is closed with it
+      throw error;
     }
     const info = await headAfterUpload(this, key);
     if (info.size !== size) throw new Error(`upload of ${key}: expected ${size} bytes, stored ${info.size}`);
     return info;
   }
 
-  /** lib-storage sends a plain PutObject when the body fits in one part; boto3 sends a 1-part upload. */
-  private async singlePartMultipart(
+  /** Parts streamed in order from `windows`; on any failure the upload is aborted, so no part is left. */
+  private async multipart(
     common: { Bucket: string; Key: string } & Record<string, unknown>,
-    source: Readable,
+    windows: ByteWindows,
     size: number,
   ): Promise<void> {
+    const partSize = s3PartSize(size, this.config.multipartChunksize);
     const { UploadId } = await this.client.send(new CreateMultipartUploadCommand(common));
+    const target = { Bucket: common.Bucket, Key: common.Key, UploadId };
     try {
-      const { ETag } = await this.client.send(
-        new UploadPartCommand({
-          Bucket: common.Bucket,
-          Key: common.Key,
-          UploadId,
-          PartNumber: 1,
-          Body: source,
-          ContentLength: size,
-          ...this.encryption.read,
-        }),
-      );
+      const parts: CompletedPart[] = [];
+      for (let offset = 0; offset < size; offset += partSize) {
+        const PartNumber = parts.length + 1;
+        const length = Math.min(partSize, size - offset);
+        const body = windows.take(length);
+        const { ETag } = await sendBody(body, (abortSignal) =>
+          this.client.send(
+            new UploadPartCommand({
+              ...target,
+              PartNumber,
+              Body: body,
+              ContentLength: length,
+              ...this.encryption.read,
+            }),
+            { abortSignal },
+          ),
+        );
+        parts.push({ ETag, PartNumber });
+      }
+      await windows.end();
       await this.client.send(
         new CompleteMultipartUploadCommand({
-          Bucket: common.Bucket,
-          Key: common.Key,
-          UploadId,
-          MultipartUpload: { Parts: [{ ETag, PartNumber: 1 }] },
+          ...target,
+          MultipartUpload: { Parts: parts },
           ...this.encryption.read,
         }),
       );
     } catch (error) {
-      await this.client
-        .send(new AbortMultipartUploadCommand({ Bucket: common.Bucket, Key: common.Key, UploadId }))
-        .catch(() => undefined);
+      await this.client.send(new AbortMultipartUploadCommand(target)).catch(() => undefined);
       throw error;
     }
   }
