@@ -12,6 +12,7 @@ import { readAzureKeyFile } from '../credentials/azure-json.js';
 import { headAfterUpload, NotFoundError } from '../driver.js';
 import type { ByteRange, ObjectInfo, StorageBackend } from '../driver.js';
 import { md5PassThrough } from '../hashing.js';
+import { ByteWindows, sendBody } from '../transfer/windows.js';
 
 /** Medusa's fixed URL shape: https://<account>.blob.core.<host or windows.net>[:port]/ */
 export function azureAccountUrl(config: ResolvedStorageConfig, account: string): string {
@@ -88,23 +89,45 @@ export class AzureBackend implements StorageBackend {
 
   /**
    * Below the threshold one Put Blob (the service records Content-MD5, as for Medusa's single-shot
-   * uploads). Above it, blocks of multipartChunksize; the MD5 computed while streaming is then set
-   * as Content-MD5 so the blob carries a real hash instead of `no-md5-hash`.
+   * uploads). Above it, blocks of multipartChunksize, each streamed as a window of the source with
+   * its length (nothing buffered), one after another; the MD5 computed while streaming is set as
+   * Content-MD5 when the block list is committed, so the blob carries a real hash instead of
+   * `no-md5-hash`. A failed attempt leaves only uncommitted blocks, which the service discards.
    */
   async putStream(key: string, source: Readable, size: number): Promise<ObjectInfo> {
     const blob = this.container.getBlockBlobClient(key);
-    if (size < this.config.multiPartUploadThreshold) {
-      await blob.upload(() => source, size, { tier: this.tier });
-    } else {
-      const { stream: hashing, md5 } = md5PassThrough();
-      source.on('error', (error) => hashing.destroy(error));
-      await blob.uploadStream(
-        source.pipe(hashing),
-        this.config.multipartChunksize,
-        this.config.multipartMaxConcurrency,
-        { tier: this.tier },
-      );
-      await blob.setHTTPHeaders({ blobContentMD5: md5.digest() });
+    const single = size < this.config.multiPartUploadThreshold;
+    // Put Blob records Content-MD5 itself; blocks need the MD5 computed here.
+    const { stream: hashing, md5 } = md5PassThrough();
+    if (!single) source.on('error', (error) => hashing.destroy(error));
+    const windows = new ByteWindows(single ? source : source.pipe(hashing));
+    try {
+      if (single) {
+        const body = windows.take(size);
+        await sendBody(body, (abortSignal) =>
+          blob.upload(() => body, size, { tier: this.tier, abortSignal }),
+        );
+        await windows.end();
+      } else {
+        const ids: string[] = [];
+        for (let offset = 0; offset < size; offset += this.config.multipartChunksize) {
+          const length = Math.min(this.config.multipartChunksize, size - offset);
+          // Every block id of a blob has the same length.
+          const id = Buffer.from(`block-${String(ids.length).padStart(6, '0')}`).toString('base64');
+          const body = windows.take(length);
+          await sendBody(body, (abortSignal) => blob.stageBlock(id, () => body, length, { abortSignal }));
+          ids.push(id);
+        }
+        await windows.end();
+        await blob.commitBlockList(ids, {
+          tier: this.tier,
+          blobHTTPHeaders: { blobContentMD5: md5.digest() },
+        });
+      }
+    } catch (error) {
+      windows.destroy();
+      source.destroy();
+      throw error;
     }
     const info = await headAfterUpload(this, key);
     if (info.size !== size) throw new Error(`upload of ${key}: expected ${size} bytes, stored ${info.size}`);
