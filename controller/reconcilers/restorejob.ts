@@ -145,12 +145,14 @@ export async function reconcileRestoreJob(ctx: Context, namespace: string, name:
   }
   const ready = (await podsOf(ctx, dc)).filter(isReady).map((p) => p.metadata?.name);
   if (reports.every((r) => r.phase === 'Succeeded') && pods.every((p) => ready.includes(p))) {
+    // From the recorded times (whole seconds), so that the three fields agree.
+    const restarted = kubeTime(now);
     const since = Date.parse(String(status.stopRequested ?? status.datacenterStopped));
-    const downtimeSeconds = Math.max(0, Math.round((now.getTime() - since) / 1000));
+    const downtimeSeconds = Math.max(0, Math.round((Date.parse(restarted) - since) / 1000));
     const how = status.preparation ? 'staged while it ran' : 'downloaded while it was stopped';
     await update({
       finishTime: kubeTime(now),
-      datacenterRestarted: kubeTime(now),
+      datacenterRestarted: restarted,
       downtimeSeconds,
       finished: pods,
       inProgress: [],
