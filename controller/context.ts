@@ -12,12 +12,18 @@ export interface Timings {
   agentStaleAfterMs: number;
   /** How often in-progress jobs are looked at again. */
   pollMs: number;
+  /**
+   * How long a MedusaBackupJob waits, from its creation, for its datacenter and every pod of it
+   * running Medusa before it fails (a GitOps folder applied in any order: backupjob-wait.ts).
+   */
+  datacenterWaitMs: number;
 }
 
 export const defaultTimings: Timings = {
   agentStartTimeoutMs: 180_000,
   agentStaleAfterMs: 90_000,
   pollMs: 5_000,
+  datacenterWaitMs: 1_800_000,
 };
 
 export interface Context {

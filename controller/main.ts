@@ -24,6 +24,9 @@ const controller = startController({
     ...(process.env.AGENT_START_TIMEOUT_SECONDS
       ? { agentStartTimeoutMs: Number(process.env.AGENT_START_TIMEOUT_SECONDS) * 1000 }
       : {}),
+    ...(process.env.DATACENTER_WAIT_SECONDS
+      ? { datacenterWaitMs: Number(process.env.DATACENTER_WAIT_SECONDS) * 1000 }
+      : {}),
   },
 });
 // GET /metrics (controller/metrics.ts) on METRICS_PORT (default 8080, 0 = off); a port in use is

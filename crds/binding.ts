@@ -21,6 +21,13 @@ export const grpcPortAnnotation = 'medusa.k8ssandra.io/grpc-port';
 /** Set by k8ssandra-operator on the DC: secret with the gRPC client certificate. */
 export const grpcClientSecretAnnotation = 'medusa.k8ssandra.io/grpc-client-secret-name';
 
+/**
+ * On a bound StatefulSet's pod template (so on its pods) while its MedusaConfiguration does not
+ * exist: the webhook stamps it instead of the medusa containers, the controller lifts it when the
+ * configuration appears (the template change re-runs the injection and rolls the pods).
+ */
+export const awaitingConfigurationAnnotation = 'medusa.k8ssandra.io/awaiting-configuration';
+
 export const bindingAnnotations = {
   configuration: configurationAnnotation,
   prefix: prefixAnnotation,

@@ -1,5 +1,6 @@
 import type { V1StatefulSet } from '@kubernetes/client-node';
 import {
+  awaitingConfigurationAnnotation,
   configurationAnnotation,
   prefixAnnotation,
   readBinding,
@@ -71,6 +72,21 @@ export async function findBinding(
   return { bound: true, binding: fromDc, source: 'CassandraDatacenter', cluster, datacenter };
 }
 
+/**
+ * What admission says of a binding to a MedusaConfiguration that does not exist yet: the object is
+ * stored, its pods run Cassandra without Medusa, and get Medusa when the configuration is created.
+ */
+export const missingConfigurationWarning = (configuration: string, namespace: string): string =>
+  `${configurationAnnotation}: MedusaConfiguration "${configuration}" does not exist in namespace ${namespace} yet: ` +
+  `the pods run without Medusa (pod annotation ${awaitingConfigurationAnnotation}) until it is created, then roll to get it`;
+
+/** The bound MedusaConfiguration does not exist (yet): not a refusal, see missingConfigurationWarning. */
+export class MissingConfiguration extends Error {
+  constructor(readonly configuration: string) {
+    super(`MedusaConfiguration "${configuration}" does not exist`);
+  }
+}
+
 export interface ResolvedConfiguration {
   spec: MedusaConfigurationSpec;
   prefix: string;
@@ -85,12 +101,7 @@ export async function resolveConfiguration(
 ): Promise<ResolvedConfiguration> {
   const field = `${source} metadata.annotations[${configurationAnnotation}]`;
   const object = await reader.get(resources.configuration, namespace, binding.configuration);
-  if (!object) {
-    throw new InjectionError(
-      field,
-      `MedusaConfiguration "${binding.configuration}" does not exist in namespace ${namespace}: create it first`,
-    );
-  }
+  if (!object) throw new MissingConfiguration(binding.configuration);
   const checked = validateMedusaConfiguration(object);
   if (!checked.ok) {
     const first = checked.errors[0];

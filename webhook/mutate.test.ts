@@ -126,6 +126,41 @@ describe('mutateStatefulSet', () => {
     expect(again).toEqual({ allowed: true, patch: [] });
   });
 
+  it('stores a StatefulSet whose configuration does not exist yet, marked and warned; lifting the mark injects', async () => {
+    const object = sts(dcLabels);
+    const noConfiguration = memoryClusterReader([
+      { resource: resources.datacenter, object: datacenter(bound) },
+    ]);
+    const first = await mutateStatefulSet(request(object), noConfiguration);
+    expect(first.allowed).toBe(true);
+    expect(first.allowed && first.warnings?.[0]).toContain(
+      'MedusaConfiguration "minio" does not exist in namespace cassandra yet: the pods run without Medusa',
+    );
+    const marked = fastJsonPatch.applyPatch(structuredClone(object), first.allowed ? (first.patch ?? []) : [])
+      .newDocument as ReturnType<typeof sts> & {
+      spec: { template: { metadata?: { annotations?: Record<string, string> } } };
+    };
+    expect(marked.spec.template.metadata?.annotations).toEqual({
+      'medusa.k8ssandra.io/awaiting-configuration': 'minio',
+    });
+    expect(marked.spec.template.spec.containers.map((c) => c.name)).toEqual(['cassandra']);
+    // The controller lifts the mark once the configuration exists: that update gets Medusa.
+    const lifted = structuredClone(marked);
+    delete lifted.spec.template.metadata?.annotations?.['medusa.k8ssandra.io/awaiting-configuration'];
+    const second = await mutateStatefulSet(request(lifted, 'UPDATE', marked), reader(bound));
+    const injected = fastJsonPatch.applyPatch(lifted, second.allowed ? (second.patch ?? []) : [])
+      .newDocument as typeof marked;
+    expect(injected.spec.template.spec.containers.map((c) => c.name)).toEqual(['cassandra', 'medusa']);
+    expect(injected.spec.template.metadata?.annotations).not.toHaveProperty(
+      'medusa.k8ssandra.io/awaiting-configuration',
+    );
+    // Had the webhook still not seen it, the update would be marked again, not refused.
+    const stillMissing = await mutateStatefulSet(request(lifted, 'UPDATE', marked), noConfiguration);
+    expect(stillMissing.allowed && stillMissing.patch).toContainEqual(
+      expect.objectContaining({ op: 'add', value: 'minio' }),
+    );
+  });
+
   it('refuses a bound StatefulSet whose prefix cannot be resolved, naming the annotation', async () => {
     const outcome = await mutateStatefulSet(
       request(sts({}, { [configurationAnnotation]: 'minio' })),

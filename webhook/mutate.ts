@@ -2,8 +2,15 @@ import type { V1StatefulSet } from '@kubernetes/client-node';
 import fastJsonPatch from 'fast-json-patch';
 import { isDeepStrictEqual } from 'node:util';
 import type { AdmissionOutcome, AdmissionRequest } from './admission/review.js';
-import { findBinding, managementApiSecretOf, resolveConfiguration } from './binding.js';
 import {
+  findBinding,
+  managementApiSecretOf,
+  missingConfigurationWarning,
+  MissingConfiguration,
+  resolveConfiguration,
+} from './binding.js';
+import {
+  awaitingConfigurationAnnotation,
   cassandraApiAnnotation,
   cassandraApis,
   type CassandraApi,
@@ -62,6 +69,20 @@ function planFor(
   }
 }
 
+/** The StatefulSet with the awaiting-configuration mark on its pod template set (or removed). */
+function withTemplateAnnotation(sts: V1StatefulSet, configuration: string | undefined): V1StatefulSet {
+  const template = sts.spec?.template;
+  const current = template?.metadata?.annotations?.[awaitingConfigurationAnnotation];
+  if (!template || current === configuration) return sts;
+  const result = structuredClone(sts);
+  const metadata = (result.spec!.template.metadata ??= {});
+  const annotations = { ...metadata.annotations };
+  if (configuration === undefined) delete annotations[awaitingConfigurationAnnotation];
+  else annotations[awaitingConfigurationAnnotation] = configuration;
+  metadata.annotations = annotations;
+  return result;
+}
+
 /**
  * Mutating admission of StatefulSets: on creation, and on updates that change the pod template,
  * a StatefulSet bound to a MedusaConfiguration gets the medusa containers. Anything else is allowed
@@ -105,9 +126,19 @@ export async function mutateStatefulSet(
   try {
     const { spec, prefix } = await resolveConfiguration(lookup.binding, lookup.source, namespace, reader);
     const plan = planFor(spec, prefix, lookup.cluster, lookup.binding.configuration, lookup.datacenter, sts);
-    const injected = injectMedusa(sts, plan);
+    const injected = withTemplateAnnotation(injectMedusa(sts, plan), undefined);
     return { allowed: true, patch: compare(object, injected as Record<string, unknown>) };
   } catch (error) {
+    if (error instanceof MissingConfiguration) {
+      // Stored without Medusa, marked: the controller lifts the mark once the configuration exists
+      // (controller/reconcilers/awaiting-configuration.ts), which re-runs this injection.
+      const marked = withTemplateAnnotation(sts, error.configuration);
+      return {
+        allowed: true,
+        patch: compare(object, marked as Record<string, unknown>),
+        warnings: [missingConfigurationWarning(error.configuration, namespace)],
+      };
+    }
     if (!(error instanceof InjectionError)) throw error;
     return {
       allowed: false,

@@ -1,6 +1,5 @@
 // MedusaBackupJob: start the job for every pod of the datacenter, watch the agents' per-node
 // reports, fail nodes whose agent went silent, and when all are done write the MedusaBackup.
-import { expectedPods, findDatacenter } from '../../lib/datacenter.js';
 import {
   createObject,
   findObject,
@@ -15,6 +14,7 @@ import type { NodeProgressReport } from '../../lib/node-report.js';
 import type { NodePlan } from '../../crds/index.js';
 import { endConditions, setCondition, type Condition, type Context } from '../context.js';
 import type { Result } from '../loop.js';
+import { checkDatacenter } from './backupjob-wait.js';
 
 /** An agent's entry in status.progress, as the controller reads it back (stamped by the API). */
 export type NodeReport = NodeProgressReport & { lastUpdateTime?: string };
@@ -91,15 +91,9 @@ export async function reconcileBackupJob(ctx: Context, namespace: string, name: 
       await finish(ctx, job, now, [], `metadata.name: ${nameProblem}`, 'InvalidName');
       return;
     }
-    const dc = await findDatacenter(ctx, namespace, dcName);
-    const pods = dc ? expectedPods(dc) : [];
-    if (!dc || pods.length === 0) {
-      const message = dc
-        ? `datacenter ${dcName} has no pods`
-        : `datacenter ${dcName} not found in namespace ${namespace}`;
-      await finish(ctx, job, now, [], message);
-      return;
-    }
+    const verdict = await checkDatacenter(ctx, namespace, dcName);
+    if (!verdict.ready) return waitForDatacenter(ctx, job, now, verdict.reason);
+    const pods = verdict.pods;
     const plan = isPlan(job);
     await patchStatus(ctx.kc, 'medusabackupjobs', namespace, name, {
       startTime: kubeTime(now),
@@ -158,6 +152,44 @@ export async function reconcileBackupJob(ctx: Context, namespace: string, name: 
     await patchStatus(ctx.kc, 'medusabackupjobs', namespace, name, {
       progress: mergeReports((status.progress as NodeReport[]) ?? [], watchdogFailed),
     });
+  }
+  return { requeueAfterMs: ctx.timings.pollMs };
+}
+
+/**
+ * The datacenter is not there yet (or its pods are not, or run without Medusa): say so in a
+ * condition and an Event (each new reason once), and fail at the deadline counted from creation.
+ */
+async function waitForDatacenter(
+  ctx: Context,
+  job: MedusaObject,
+  now: Date,
+  reason: string,
+): Promise<Result> {
+  const { namespace = '', name } = job.metadata;
+  const created = new Date(job.metadata.creationTimestamp ?? now).getTime();
+  const waitedS = Math.round((now.getTime() - created) / 1000);
+  if (now.getTime() - created > ctx.timings.datacenterWaitMs) {
+    await finish(ctx, job, now, [], `${reason} (waited ${waitedS}s)`);
+    return;
+  }
+  const conditions = job.status?.conditions as Condition[] | undefined;
+  const previous = conditions?.find((c) => c.type === 'Progressing');
+  if (previous?.reason !== 'WaitingForDatacenter' || previous.message !== reason) {
+    const deadline = Math.round(ctx.timings.datacenterWaitMs / 1000);
+    await patchStatus(ctx.kc, 'medusabackupjobs', namespace, name, {
+      conditions: setCondition(
+        conditions,
+        { type: 'Progressing', status: 'False', reason: 'WaitingForDatacenter', message: reason },
+        now,
+      ),
+    });
+    await ctx.events.event(
+      job,
+      'Warning',
+      'WaitingForDatacenter',
+      `${reason}; the backup starts when they are, or fails ${deadline}s after the job was created`,
+    );
   }
   return { requeueAfterMs: ctx.timings.pollMs };
 }

@@ -5,6 +5,7 @@ import { cassOperator } from '../../lib/datacenter.js';
 import { kubeRequest } from '../../lib/kube-request.js';
 import { createObject, deleteObject, findObject, type MedusaObject } from '../../lib/medusa-api.js';
 import type { Context } from '../context.js';
+import { releaseAwaitingStatefulSets } from './awaiting-configuration.js';
 import { reconcileConfigurationStatus } from './configuration-status.js';
 import type { Result } from '../loop.js';
 
@@ -45,6 +46,8 @@ export async function reconcilePurgeSchedules(
     ctx.log.warn('configuration status not written', { configuration: `${namespace}/${name}`, error });
     return 'Unknown';
   });
+  // StatefulSets stored before this configuration existed get Medusa now (GitOps, any order).
+  await releaseAwaitingStatefulSets(ctx, configuration);
   const purge = configuration.spec?.purgeBackups !== false;
   for (const dc of await boundDatacenters(ctx, namespace, name)) {
     const scheduleName = purgeScheduleName(dc);

@@ -81,7 +81,7 @@ beforeAll(async () => {
     namespace: ns.name,
     log: createLogger('controller', { write: (l) => logs.push(l) }),
     leaderElection: { namespace: ns.name, leaseDurationSeconds: 6 },
-    timings: { agentStartTimeoutMs: 4_000, agentStaleAfterMs: 4_000, pollMs: 500 },
+    timings: { agentStartTimeoutMs: 4_000, agentStaleAfterMs: 4_000, pollMs: 500, datacenterWaitMs: 3_000 },
     resyncMs: 2_000,
   });
 });
@@ -211,7 +211,7 @@ describe('MedusaBackupJob', () => {
     );
   });
 
-  it('ends a job for a datacenter that does not exist, saying so', async () => {
+  it('waits for a datacenter that does not exist, saying so, and ends the job at the deadline', async () => {
     await createObject(kc, 'medusabackupjobs', ns.name, job('nowhere', 'dc9'));
     const done = await waitFor('job finished', async () => {
       const j = await findObject(kc, 'medusabackupjobs', ns.name, 'nowhere');
@@ -220,7 +220,14 @@ describe('MedusaBackupJob', () => {
     const failed = (done.status?.conditions as { type: string; message: string }[]).find(
       (c) => c.type === 'Failed',
     );
-    expect(failed?.message).toBe(`datacenter dc9 not found in namespace ${ns.name}`);
+    expect(failed?.message).toMatch(
+      new RegExp(`^datacenter dc9 not found in namespace ${ns.name} \\(waited [3-9]s\\)$`),
+    );
+    const events = await core.listNamespacedEvent({ namespace: ns.name });
+    expect(
+      events.items.find((e) => e.involvedObject.name === 'nowhere' && e.reason === 'WaitingForDatacenter')
+        ?.message,
+    ).toContain('datacenter dc9 not found');
     expect(await findObject(kc, 'medusabackups', ns.name, 'nowhere')).toBeUndefined();
   });
 });

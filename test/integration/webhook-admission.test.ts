@@ -518,15 +518,16 @@ describe('injection into StatefulSets', () => {
     expect(sidecar?.volumeMounts).toContainEqual({ name: 'data', mountPath: '/var/lib/cassandra' });
   });
 
-  it('refuses a StatefulSet bound to a MedusaConfiguration that does not exist, saying which', async () => {
-    const message = await refusal(
-      create(
-        res.sts,
-        plainStatefulSet('orphan', { [configurationAnnotation]: 'nowhere', [prefixAnnotation]: 'orphan' }),
-      ),
+  it('stores a StatefulSet bound to a MedusaConfiguration that does not exist yet: warned, marked, not injected', async () => {
+    const stderr = await kubectlCreate(
+      plainStatefulSet('orphan', { [configurationAnnotation]: 'nowhere', [prefixAnnotation]: 'orphan' }),
     );
-    expect(message).toContain('MedusaConfiguration "nowhere" does not exist');
-    expect(message).toContain(`metadata.annotations[${configurationAnnotation}]`);
+    expect(stderr).toContain(
+      'Warning: medusa.k8ssandra.io/configuration: MedusaConfiguration "nowhere" does not exist',
+    );
+    const stored = await read(res.sts, 'orphan');
+    expect(names(podOf(stored).containers)).toEqual(['cassandra']);
+    expect(templateAnnotations(stored)['medusa.k8ssandra.io/awaiting-configuration']).toBe('nowhere');
   });
 });
 
@@ -774,12 +775,6 @@ const invalid: Case[] = [
     field: annotationField(configurationAnnotation),
   },
   {
-    title: 'configuration that does not exist',
-    kind: 'CassandraDatacenter',
-    body: datacenter('b7', 'c-b7', { [configurationAnnotation]: 'missing', [prefixAnnotation]: 'b7' }),
-    field: annotationField(configurationAnnotation),
-  },
-  {
     title: 'another cluster already writes this bucket and prefix',
     kind: 'CassandraDatacenter',
     body: datacenter('b8', 'intruder', { [configurationAnnotation]: 'minio', [prefixAnnotation]: 'demo' }),
@@ -834,19 +829,7 @@ const invalid: Case[] = [
     field: 'spec.concurrencyPolicy',
     by: 'schema',
   },
-  // MedusaBackupJob.
-  {
-    title: 'backup of a datacenter that does not exist',
-    kind: 'MedusaBackupJob',
-    body: medusa('MedusaBackupJob', 'j1', { cassandraDatacenter: 'nodc' }),
-    field: 'spec.cassandraDatacenter',
-  },
-  {
-    title: 'backup of a datacenter that is not bound',
-    kind: 'MedusaBackupJob',
-    body: medusa('MedusaBackupJob', 'j2', { cassandraDatacenter: 'plain' }),
-    field: 'spec.cassandraDatacenter',
-  },
+  // MedusaBackupJob (one on a datacenter that does not exist or is not bound yet is stored, warned).
   {
     title: 'second active backup of a datacenter',
     kind: 'MedusaBackupJob',
@@ -976,25 +959,35 @@ describe('validation: invalid objects are refused with the field at fault', () =
   });
 
   it('accepts a valid schedule and shows its next run as a warning', async () => {
-    const { stderr } = await new Promise<{ stderr: string }>((resolve, reject) => {
-      const child = execFile(
-        'kubectl',
-        ['--kubeconfig', kubeconfigPath, 'create', '-n', namespace, '-f', '-'],
-        (error, _stdout, stderr) => (error ? reject(error) : resolve({ stderr })),
-      );
-      child.stdin?.end(
-        JSON.stringify(
-          medusa('MedusaBackupSchedule', 'nightly', {
-            cronSchedule: '30 1 * * *',
-            timeZone: 'Europe/Paris',
-            backupSpec: { cassandraDatacenter: 'dc1' },
-          }),
-        ),
-      );
-    });
+    const stderr = await kubectlCreate(
+      medusa('MedusaBackupSchedule', 'nightly', {
+        cronSchedule: '30 1 * * *',
+        timeZone: 'Europe/Paris',
+        backupSpec: { cassandraDatacenter: 'dc1' },
+      }),
+    );
     expect(stderr).toMatch(
       /Warning: schedule "30 1 \* \* \*" runs next at \d{4}-\d\d-\d\dT\d\d:30:00\.000Z \(time zone Europe\/Paris\)/,
     );
+  });
+
+  it('stores a backup job on a datacenter that does not exist or is not bound yet, with a warning (GitOps)', async () => {
+    const missing = await kubectlCreate(medusa('MedusaBackupJob', 'j1', { cassandraDatacenter: 'nodc' }));
+    expect(missing).toContain(
+      `Warning: spec.cassandraDatacenter: no CassandraDatacenter or StatefulSet "nodc" in ${namespace} yet: the backup waits`,
+    );
+    const unbound = await kubectlCreate(medusa('MedusaBackupJob', 'j2', { cassandraDatacenter: 'plain' }));
+    expect(unbound).toContain('is not bound to a MedusaConfiguration yet: the backup waits');
+  });
+
+  it('stores a CassandraDatacenter bound to a configuration that does not exist yet, with a warning', async () => {
+    const stderr = await kubectlCreate(
+      datacenter('b7', 'c-b7', { [configurationAnnotation]: 'missing', [prefixAnnotation]: 'b7' }),
+    );
+    expect(stderr).toContain(
+      `Warning: ${configurationAnnotation}: MedusaConfiguration "missing" does not exist in namespace ${namespace} yet`,
+    );
+    expect((await read(res.dc, 'b7')).metadata.name).toBe('b7');
   });
 
   it('refuses a change to the spec of a backup job once created', async () => {
@@ -1078,6 +1071,18 @@ describe('validation: invalid objects are refused with the field at fault', () =
     expect(created.metadata.name).toBe('fits');
   });
 });
+
+/** kubectl create of one object; its stderr, where kubectl prints admission warnings. */
+const kubectlCreate = (body: object) =>
+  new Promise<string>((resolve, reject) => {
+    const child = execFile(
+      'kubectl',
+      ['--kubeconfig', kubeconfigPath, 'create', '-n', namespace, '-f', '-'],
+      (error, _stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stderr),
+    );
+    child.stdin?.end(JSON.stringify(body));
+  });
 
 /** POST raw bytes to the webhook over HTTPS, as the apiserver would. */
 function post(path: string, body: string | Buffer, contentType = 'application/json') {

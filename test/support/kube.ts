@@ -62,6 +62,9 @@ export function cassandraStatefulSet(
     spec: {
       serviceName: name,
       replicas: options.replicas ?? 3,
+      // Every pod is created at once, Pending without a kubelet, as cass-operator's StatefulSets do:
+      // a backup job starts once all of its datacenter's pods exist (backupjob-wait.ts).
+      podManagementPolicy: 'Parallel',
       selector: { matchLabels: { app: name } },
       template: {
         metadata: { labels },

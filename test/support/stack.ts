@@ -38,6 +38,11 @@ export interface StackOptions {
   webhookPort?: number;
   /** Controller watchdog timings, seconds. */
   agentStaleAfterSeconds?: number;
+  /**
+   * false: the stack only (webhook, controller, harness, the bucket and its key); the test creates
+   * the MedusaConfiguration and the StatefulSet itself, in the order it wants. Default true.
+   */
+  datacenterObjects?: boolean;
 }
 
 export interface Stack {
@@ -264,6 +269,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     } else {
       mkdirSync(join(localStorageDir, o.storage.bucket), { recursive: true });
     }
+    if (o.datacenterObjects === false) return { namespace: o.namespace, datacenter, services, stop };
     const custom = retrying(kc.makeApiClient(k8s.CustomObjectsApi));
     await custom.createNamespacedCustomObject({
       group: 'medusa.k8ssandra.io',

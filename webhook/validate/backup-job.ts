@@ -1,7 +1,7 @@
 import { validateMedusaBackupJob } from '../../crds/index.js';
 import { kubernetesBackupNameProblem, prefixCollision } from '../../lib/storage/repository/names.js';
 import { resources } from '../cluster.js';
-import { requireBoundDatacenter } from './datacenter.js';
+import { findDatacenter } from './datacenter.js';
 import { fromSchema, type Findings, type ValidationContext } from './result.js';
 
 /**
@@ -32,7 +32,7 @@ async function checkBackupName(
     out.causes.push({ field: 'metadata.name', message: collision, reason: 'FieldValueForbidden' });
 }
 
-/** MedusaBackupJob on creation: a valid backup name, a bound datacenter, and no other job running on it. */
+/** MedusaBackupJob on creation: a valid backup name and no other job running on its datacenter. */
 export async function validateBackupJob(
   object: unknown,
   ctx: ValidationContext,
@@ -47,8 +47,15 @@ export async function validateBackupJob(
   // Validating admission sees the final name (generateName is resolved before it runs).
   if (name !== undefined) await checkBackupName(name, spec.dryRun === true, ctx, out);
   const field = 'spec.cassandraDatacenter';
-  const dc = await requireBoundDatacenter(field, spec.cassandraDatacenter, ctx, out.causes);
-  if (!dc) return;
+  // A job may be applied before its datacenter or the datacenter's binding (GitOps): warn; the
+  // controller waits for the datacenter's pods, with a deadline (controller/reconcilers/backupjob-wait.ts).
+  const dc = await findDatacenter(spec.cassandraDatacenter, ctx);
+  if (!dc || !dc.bound) {
+    const what = dc
+      ? `${dc.holder} "${dc.name}" is not bound to a MedusaConfiguration yet`
+      : `no CassandraDatacenter or StatefulSet "${spec.cassandraDatacenter}" in ${ctx.namespace} yet`;
+    out.warnings.push(`${field}: ${what}: the backup waits for the datacenter's pods running Medusa`);
+  }
   const jobs = await ctx.reader.list(resources.backupJob, ctx.namespace);
   const running = jobs.find(
     (j) =>

@@ -85,12 +85,25 @@ describe('validateBinding', () => {
   });
 
   it('does not re-check an update that leaves the binding alone', async () => {
-    // Stored before the rule existed, or its configuration since deleted: cass-operator must still
-    // be able to update the datacenter.
-    const stale = dc('a', 'dc9', 'x', bind('gone', 'x9'));
+    // Stored before the rule existed: cass-operator must still be able to update the datacenter.
+    const stale = dc('a', 'dc9', 'x', bind('shared'));
     expect(await check('a', { ...stale, spec: { ...stale.spec, size: 5 } }, stale)).toEqual([]);
-    expect((await check('a', stale))[0]?.message).toBe(
-      'MedusaConfiguration "gone" does not exist in namespace a',
+    expect((await check('a', stale))[0]?.message).toMatch(/^is required/);
+  });
+
+  it('stores a binding to a configuration that does not exist yet, with a warning (GitOps, any order)', async () => {
+    const out = findings();
+    const ctx: ValidationContext = { namespace: 'a', reader: world, now: new Date() };
+    await validateBinding(
+      'CassandraDatacenter',
+      dc('a', 'dc9', 'x', bind('later', 'x9')),
+      undefined,
+      ctx,
+      out,
     );
+    expect(out.causes).toEqual([]);
+    expect(out.warnings).toEqual([
+      `${configurationAnnotation}: MedusaConfiguration "later" does not exist in namespace a yet: the pods run without Medusa (pod annotation medusa.k8ssandra.io/awaiting-configuration) until it is created, then roll to get it`,
+    ]);
   });
 });

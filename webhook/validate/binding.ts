@@ -7,6 +7,7 @@ import {
   resolvePrefix,
   validateMedusaConfiguration,
 } from '../../crds/index.js';
+import { missingConfigurationWarning } from '../binding.js';
 import { resources, type KubeObject } from '../cluster.js';
 import { bucketKey, clusterKey, writers, type BindingHolder } from './writers.js';
 import { prefixProblems } from './prefix.js';
@@ -49,11 +50,9 @@ export async function validateBinding(
   if (!binding || out.causes.length > 0) return;
   const configuration = await ctx.reader.get(resources.configuration, ctx.namespace, binding.configuration);
   if (!configuration) {
-    out.causes.push({
-      field: annotationField(configurationAnnotation),
-      message: `MedusaConfiguration "${binding.configuration}" does not exist in namespace ${ctx.namespace}`,
-      reason: 'FieldValueNotFound',
-    });
+    // GitOps applies a folder in any order, and k8ssandra-operator reconciles once the configuration
+    // appears: store the binding, say what happens meanwhile (webhook/binding.ts awaitingConfiguration).
+    out.warnings.push(missingConfigurationWarning(binding.configuration, ctx.namespace));
     return;
   }
   const checked = validateMedusaConfiguration(configuration);

@@ -1,0 +1,70 @@
+// Before a MedusaBackupJob starts: is its datacenter there, with every pod created and running
+// Medusa? GitOps applies a folder in any order, so a job may come before its datacenter, its pods,
+// or the MedusaConfiguration the pods wait for; as in k8ssandra-operator the job waits for them
+// (here with a deadline, Timings.datacenterWaitMs) instead of failing at once.
+import type * as k8s from '@kubernetes/client-node';
+import { awaitingConfigurationAnnotation } from '../../crds/binding.js';
+import { expectedPods, findDatacenter } from '../../lib/datacenter.js';
+import type { Context } from '../context.js';
+
+/** A pod of the datacenter as the wait reads it. */
+export interface SeenPod {
+  name: string;
+  /** The MedusaConfiguration its template waits for (webhook: injected once it exists). */
+  awaitingConfiguration?: string;
+}
+
+export type DatacenterVerdict = { ready: true; pods: string[] } | { ready: false; reason: string };
+
+const list = (names: string[]) =>
+  names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+
+/** Pure: whether the job can start on these pods, else why it waits. */
+export function datacenterVerdict(
+  dcName: string,
+  namespace: string,
+  expected: string[] | undefined,
+  seen: SeenPod[],
+): DatacenterVerdict {
+  if (!expected) return { ready: false, reason: `datacenter ${dcName} not found in namespace ${namespace}` };
+  if (expected.length === 0) return { ready: false, reason: `datacenter ${dcName} has no pods yet` };
+  const missing = expected.filter((pod) => !seen.some((p) => p.name === pod));
+  if (missing.length > 0) {
+    return {
+      ready: false,
+      reason: `pods of datacenter ${dcName} not created yet: ${list(missing)}`,
+    };
+  }
+  const waiting = seen.filter((p) => expected.includes(p.name) && p.awaitingConfiguration !== undefined);
+  const first = waiting[0];
+  if (first) {
+    return {
+      ready: false,
+      reason: `pods of datacenter ${dcName} run without Medusa until MedusaConfiguration "${first.awaitingConfiguration}" exists in namespace ${namespace}: ${list(waiting.map((p) => p.name))}`,
+    };
+  }
+  return { ready: true, pods: expected };
+}
+
+const seenPod = (pod: k8s.V1Pod): SeenPod => {
+  const awaiting = pod.metadata?.annotations?.[awaitingConfigurationAnnotation];
+  return { name: pod.metadata?.name ?? '', ...(awaiting ? { awaitingConfiguration: awaiting } : {}) };
+};
+
+/** The verdict for a job's datacenter, read from the API (the datacenter, its StatefulSets and pods). */
+export async function checkDatacenter(
+  ctx: Context,
+  namespace: string,
+  dcName: string,
+): Promise<DatacenterVerdict> {
+  const dc = await findDatacenter(ctx, namespace, dcName);
+  const expected = dc ? expectedPods(dc) : undefined;
+  if (!dc || !expected?.length) return datacenterVerdict(dcName, namespace, expected, []);
+  const pods = await ctx.core.listNamespacedPod({
+    namespace,
+    ...(dc.podSelector ? { labelSelector: dc.podSelector } : {}),
+  });
+  // A pod on its way out is not the pod the job will run on.
+  const live = pods.items.filter((p) => !p.metadata?.deletionTimestamp).map(seenPod);
+  return datacenterVerdict(dcName, namespace, expected, live);
+}
