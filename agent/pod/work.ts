@@ -213,6 +213,9 @@ export async function syncWork(ctx: NodeContext, kc: KubeConfig, task: MedusaObj
     // Only backups that finished: a running job's backup is not in storage as complete yet.
     if (backup.status?.status === 'SUCCESS' || backup.metadata.labels?.['medusa.k8ssandra.io/synced']) {
       await deleteObject(kc, 'medusabackups', namespace, backup.metadata.name);
+      // As k8ssandra-operator (#1334): the job that made the backup goes with it (a gone one is fine),
+      // so `kubectl get medusabackupjobs` lists no backup that cannot be restored.
+      await deleteObject(kc, 'medusabackupjobs', namespace, backup.metadata.name);
       deleted++;
     }
   }

@@ -532,7 +532,7 @@ controller  update            leases.coordination.k8s.io/another-lease          
 controller  create            leases.coordination.k8s.io                                     cassandra  no       a Lease in its namespace only
 agent       get               secrets                                                        release    no       credentials are mounted
 agent       patch,update      medusabackupjobs.medusa.k8ssandra.io                           release    no       status only
-agent       delete            medusabackupjobs.medusa.k8ssandra.io                           release    no       never
+agent       delete            medusabackupjobs.medusa.k8ssandra.io                           release    yes      sync task deletes the job of a vanished backup
 agent       get               medusaconfigurations.medusa.k8ssandra.io                       release    no       medusa.ini comes in MEDUSA_INI
 agent       list              medusabackupjobs.medusa.k8ssandra.io                           elsewhere  no       bound in its namespace only
 agent       create            pods[exec]                                                     release    no       never
@@ -594,6 +594,8 @@ describe("the product's processes with the chart's service accounts and certific
         WATCH_NAMESPACE: namespace,
         LEASE_NAMESPACE: namespace,
         POD_NAME: `${fullname}-test-pod`,
+        // A job on a datacenter that never comes fails after this wait (default 30 min).
+        DATACENTER_WAIT_SECONDS: '2',
       },
     });
     await custom.createNamespacedCustomObject({
