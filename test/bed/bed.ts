@@ -3,7 +3,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { rings } from './cassandra.js';
-import { etcdPorts, startApiserver, startControllerManager, startEtcd, stopControlPlane } from './kube.js';
+import {
+  apiserverGet,
+  etcdPorts,
+  startApiserver,
+  startControllerManager,
+  startEtcd,
+  stopControlPlane,
+} from './kube.js';
+import { nodeNeeds, nodeServices, startNode, stopNode } from './node.js';
 import { artefacts, bedDir } from './paths.js';
 import { portOpen, runningPid } from './proc.js';
 import { prepareLocalStorage, startAzurite, startFakeGcs, startMinio } from './stores.js';
@@ -11,9 +19,24 @@ import { stopService } from './proc.js';
 
 const run = promisify(execFile);
 
-/** What the test bed can start. `kube` is etcd + kube-apiserver + kube-controller-manager. */
-export const components = ['kube', 'cassandra', 'minio', 'azurite', 'fake-gcs', 'local', 'medusa'] as const;
+/**
+ * What the test bed can start. `kube` is etcd + kube-apiserver + kube-controller-manager; `node` is
+ * a real node (containerd, kubelet, kube-scheduler, kube-proxy: test/bed/node.ts) for `kube`'s
+ * apiserver, started only when named (test/integration/node-chart.test.ts starts it itself).
+ */
+export const components = [
+  'kube',
+  'cassandra',
+  'minio',
+  'azurite',
+  'fake-gcs',
+  'local',
+  'medusa',
+  'node',
+] as const;
 export type Component = (typeof components)[number];
+/** What `up` starts when no component is named. */
+export const defaultComponents: Component[] = components.filter((c) => c !== 'node');
 
 /** The processes behind each component, by service name (for status and stop). */
 const services: Record<Component, string[]> = {
@@ -24,6 +47,7 @@ const services: Record<Component, string[]> = {
   'fake-gcs': ['fake-gcs'],
   local: [],
   medusa: [],
+  node: [...nodeServices],
 };
 
 /** Built artefacts each component needs; missing ones are provisioned first. */
@@ -35,10 +59,11 @@ const needs: Record<Component, string[]> = {
   'fake-gcs': [artefacts.fakeGcs],
   local: [],
   medusa: [artefacts.medusa],
+  node: nodeNeeds,
 };
 
 export function parseComponents(names: string[]): Component[] {
-  if (names.length === 0) return [...components];
+  if (names.length === 0) return [...defaultComponents];
   for (const name of names) {
     if (!(components as readonly string[]).includes(name)) {
       throw new Error(`unknown component '${name}'; known: ${components.join(', ')}`);
@@ -92,12 +117,20 @@ async function startComponent(component: Component): Promise<void> {
     case 'medusa':
       await run(artefacts.medusa, ['--version']);
       return;
+    case 'node':
+      if ((await apiserverGet('/readyz').catch(() => undefined))?.status !== 200) {
+        throw new Error(
+          "the node needs the bed's apiserver: start `kube` first (npm run testbed -- up kube node)",
+        );
+      }
+      return startNode();
   }
 }
 
 async function stopComponent(component: Component): Promise<void> {
   if (component === 'kube') return stopControlPlane();
   if (component === 'cassandra') return rings.three().stop();
+  if (component === 'node') return stopNode();
   await Promise.all(services[component].map((s) => stopService(s)));
 }
 
@@ -108,22 +141,28 @@ async function stopComponent(component: Component): Promise<void> {
 export async function up(wanted: Component[]): Promise<Component[]> {
   await provision(wanted);
   const started = wanted.filter((c) => !isUp(c));
-  const results = await Promise.allSettled(
-    started.map(async (c) => {
-      const t0 = Date.now();
-      await startComponent(c);
-      console.error(`[testbed] ${c} ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-    }),
-  );
+  const start = async (c: Component) => {
+    const t0 = Date.now();
+    await startComponent(c);
+    console.error(`[testbed] ${c} ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  };
+  // The node registers with the apiserver: it starts once the others are up.
+  const first = await Promise.allSettled(started.filter((c) => c !== 'node').map(start));
+  const results = started.includes('node')
+    ? [...first, ...(await Promise.allSettled([start('node')]))]
+    : first;
+  const order = [...started.filter((c) => c !== 'node'), ...started.filter((c) => c === 'node')];
   const failures = results.flatMap((r, i) =>
-    r.status === 'rejected' ? [`${started[i]}: ${String(r.reason)}`] : [],
+    r.status === 'rejected' ? [`${order[i]}: ${String(r.reason)}`] : [],
   );
   if (failures.length > 0) throw new Error(`test bed failed to start:\n${failures.join('\n')}`);
   return started;
 }
 
 export async function down(wanted: Component[]): Promise<void> {
-  await Promise.all(wanted.map((c) => stopComponent(c)));
+  // The node first: it still talks to the apiserver while it stops (its Node object is removed).
+  if (wanted.includes('node')) await stopComponent('node');
+  await Promise.all(wanted.filter((c) => c !== 'node').map((c) => stopComponent(c)));
 }
 
 export function status(): Record<Component, 'up' | 'down'> {

@@ -1,10 +1,10 @@
 // The test bed by hand: npm run testbed -- up|down|status [component ...]
-import { components, down, parseComponents, status, up } from './bed.js';
+import { components, defaultComponents, down, parseComponents, status, up } from './bed.js';
 import { kubeconfigPath } from './kube.js';
 import { logFile } from './proc.js';
 
 const [command, ...rest] = process.argv.slice(2);
-const usage = `usage: npm run testbed -- up|down|status [component ...]\ncomponents: ${components.join(', ')}`;
+const usage = `usage: npm run testbed -- up|down|status [component ...]\ncomponents: ${components.join(', ')} (up without names: ${defaultComponents.join(', ')})`;
 
 try {
   switch (command) {
@@ -15,7 +15,8 @@ try {
       break;
     }
     case 'down':
-      await down(parseComponents(rest));
+      // Without names: everything, the node too (`up` starts it only when named).
+      await down(rest.length === 0 ? [...components] : parseComponents(rest));
       break;
     case 'status':
       for (const [name, state] of Object.entries(status())) console.log(`${name.padEnd(10)} ${state}`);
