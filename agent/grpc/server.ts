@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from '../../lib/log.js';
 import type { NodeContext } from '../cli/context.js';
 import type { GrpcExtras } from '../pod/health.js';
-import { medusaService } from './service.js';
+import { medusaService, type PodAccess } from './service.js';
 
 export interface SidecarGrpc {
   extras: GrpcExtras;
@@ -23,7 +23,7 @@ async function pem(path: string | undefined, key: string): Promise<Buffer> {
   }
 }
 
-export async function sidecarGrpc(ctx: NodeContext, log: Logger): Promise<SidecarGrpc> {
+export async function sidecarGrpc(ctx: NodeContext, log: Logger, pod: PodAccess): Promise<SidecarGrpc> {
   const config = ctx.config.grpc;
   const extras: GrpcExtras = {
     options: {
@@ -44,7 +44,7 @@ export async function sidecarGrpc(ctx: NodeContext, log: Logger): Promise<Sideca
     );
   }
   if (!config.enabled) return { extras, settled: async () => undefined };
-  const service = medusaService(ctx, log.child({ component: 'grpc' }));
+  const service = medusaService(ctx, log.child({ component: 'grpc' }), pod);
   extras.services = [service];
   return { extras, settled: service.settled };
 }

@@ -1,13 +1,19 @@
 // Medusa's gRPC service on the sidecar (docs/agent.md "gRPC service"): each call runs the node
-// operation the CLI and the sidecar's jobs run (runBackup, runDeleteBackup, purgeWork, the catalog),
-// so the node lock keeps them exclusive whoever asked. Answers follow medusa/service/grpc/server.py.
+// operation the CLI and the sidecar's jobs run (runBackup, runDeleteBackup, purgeWork, prepareWork,
+// the catalog), so the node lock keeps them exclusive whoever asked. Answers follow medusa/service/grpc/server.py.
 import * as grpc from '@grpc/grpc-js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { apiVersion } from '../../crds/common.js';
+import type { MedusaObject } from '../../lib/medusa-api.js';
 import type { Logger } from '../../lib/log.js';
 import { validateBackupName } from '../backup/layout.js';
 import type { NodeContext } from '../cli/context.js';
 import { defaultBackupName, runBackup } from '../cli/node-commands.js';
 import { runDeleteBackup } from '../cli/retention-commands.js';
 import { agentMetrics } from '../pod/health.js';
+import type { PodIdentity } from '../pod/context.js';
+import { prepareWork } from '../pod/prepare-work.js';
+import type { Reporter } from '../pod/reporter.js';
 import { purgeWork } from '../pod/work.js';
 import { backupSummary, nodeBackupStatus, overallStatus, statusTime, type BackupRun } from './mapping.js';
 import {
@@ -64,7 +70,16 @@ export interface MedusaService {
   settled(): Promise<void>;
 }
 
-export function medusaService(ctx: NodeContext, log: Logger): MedusaService {
+/** The pod the sidecar runs in: PrepareRestore reads the namespace's restore jobs. */
+export interface PodAccess {
+  kc: KubeConfig;
+  me: PodIdentity;
+}
+
+/** Progress of a PrepareRestore goes to no MedusaTask status (the caller waits for the answer). */
+const silentReporter: Reporter = { update: () => undefined, finish: async () => undefined };
+
+export function medusaService(ctx: NodeContext, log: Logger, pod: PodAccess): MedusaService {
   const runs = new Map<string, BackupRun>();
   const pending = new Set<Promise<unknown>>();
   const definition = medusaPackage().Medusa as grpc.ServiceDefinition;
@@ -187,13 +202,25 @@ export function medusaService(ctx: NodeContext, log: Logger): MedusaService {
       } satisfies PurgeBackupsResponse;
     }),
 
-    PrepareRestore: unary(log, 'PrepareRestore', 'Failed to prepare restore', (req: PrepareRestoreRequest) =>
-      Promise.reject(
-        new CallError(
-          grpc.status.UNIMPLEMENTED,
-          `PrepareRestore (backup ${req.backupName}, restore key ${req.restoreKey}) is not implemented by medusa-agent yet`,
-        ),
-      ),
+    // The MedusaTask prepare_restore the sidecar runs (agent/pod/prepare-work.ts): stages and verifies
+    // this node's backup under the restore key, for the medusa-restore init container to move into place.
+    PrepareRestore: unary(
+      log,
+      'PrepareRestore',
+      'Failed to prepare restore',
+      async (req: PrepareRestoreRequest) => {
+        const task: MedusaObject = {
+          apiVersion,
+          kind: 'MedusaTask',
+          metadata: { name: `grpc-prepare-${req.restoreKey}`, namespace: pod.me.namespace },
+          spec: { operation: 'prepare_restore', backupName: req.backupName, restoreKey: req.restoreKey },
+        };
+        const final = await agentMetrics.record('prepare_restore', () =>
+          prepareWork(ctx, pod.kc, task, silentReporter, pod.me),
+        );
+        if (final.phase !== 'Succeeded') throw new Error(final.lastError ?? 'the preparation failed');
+        return {};
+      },
     ),
   };
 

@@ -20,7 +20,7 @@ export async function runPodMode(
     const stop = new AbortController();
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort());
     // Medusa's gRPC service joins the health service on the gRPC port when [grpc] enabled (agent/grpc).
-    const grpc = await sidecarGrpc(ctx, log);
+    const grpc = await sidecarGrpc(ctx, log, { kc, me });
     const health = await startHealthServer(
       env.POD_IP ?? '0.0.0.0',
       ctx.config.grpc.port || 50051,

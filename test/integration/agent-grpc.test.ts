@@ -7,12 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sidecarGrpc } from '../../agent/grpc/server.js';
 import { NodeContext } from '../../agent/cli/context.js';
 import { startHealthServer, type HealthServer } from '../../agent/pod/health.js';
+import { preparedDir, readPrepared } from '../../agent/restore/staging.js';
 import { createLogger } from '../../lib/log.js';
 import { CassandraCluster } from '../bed/cassandra.js';
 import { medusa } from '../bed/medusa.js';
 import { artefacts, runDir } from '../bed/paths.js';
 import { localStorageDir } from '../bed/stores.js';
 import { agentCassandraSection, localStorageSection } from '../support/agent-cli.js';
+import { adminConfig, installCrds, testNamespace } from '../support/kube.js';
 
 // Medusa's gRPC service as the sidecar serves it ([grpc] enabled), on a real node (127.0.0.161),
 // driven by a @grpc/grpc-js client built from the medusa.proto of the cassandra-medusa 0.31 release
@@ -26,6 +28,7 @@ let config = '';
 let ctx: NodeContext | undefined;
 let server: HealthServer | undefined;
 let client: grpc.Client | undefined;
+let namespace: { name: string; remove: () => Promise<void> } | undefined;
 
 /** medusa.proto inside the release's virtualenv (lib/python3.x/site-packages/medusa/service/grpc). */
 function medusaProto(): string {
@@ -108,7 +111,11 @@ enabled = 1
     // As agent/pod/main.ts starts it: the health server carrying what [grpc] asks for.
     const log = createLogger('medusa', { level: 'warn' });
     ctx = await NodeContext.load(config, {}, log);
-    server = await startHealthServer('127.0.0.1', 0, () => true, (await sidecarGrpc(ctx, log)).extras);
+    // PrepareRestore reads the namespace's MedusaRestoreJobs, as the sidecar's prepare_restore does.
+    await installCrds();
+    namespace = await testNamespace('grpc');
+    const pod = { kc: adminConfig(), me: { pod: 'grpc-dc1-default-sts-0', namespace: namespace.name } };
+    server = await startHealthServer('127.0.0.1', 0, () => true, (await sidecarGrpc(ctx, log, pod)).extras);
     const proto = protoLoader.loadSync(medusaProto(), { longs: String, enums: String, defaults: true });
     const Medusa = grpc.loadPackageDefinition(proto).Medusa as grpc.ServiceClientConstructor;
     client = new Medusa(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
@@ -118,7 +125,9 @@ enabled = 1
     client?.close();
     await server?.stop();
     await ctx?.close();
+    await namespace?.remove();
     await cluster.stop();
+    rmSync(preparedDir(dirname(node.dataDir), 'grpc-key'), { recursive: true, force: true });
     rmSync(join(localStorageDir, bucket), { recursive: true, force: true });
     rmSync(workDir, { recursive: true, force: true });
   });
@@ -213,5 +222,31 @@ enabled = 1
     const left = (await ok('GetBackups')).backups as { backupName: string }[];
     expect(left.map((b) => b.backupName)).toEqual(['grpc-c']);
     expect((await medusaBackups()).map((b) => b.name)).toEqual(['grpc-c']);
+  });
+
+  it("PrepareRestore stages this node's backup under the restore key, as the MedusaTask prepare_restore does", async () => {
+    expect(
+      await ok('PrepareRestore', {
+        backupName: 'grpc-c',
+        datacenter: cluster.datacenter,
+        restoreKey: 'grpc-key',
+      }),
+    ).toEqual({});
+    const yaml = await ctx!.yaml();
+    const marker = await readPrepared(preparedDir(dirname(yaml.dataDirectory), 'grpc-key'));
+    expect(marker).toMatchObject({
+      restoreKey: 'grpc-key',
+      backup: 'grpc-c',
+      fqdn: node.address,
+      inPlace: true,
+    });
+    expect(marker!.files).toBeGreaterThan(0);
+    const unknown = await call('PrepareRestore', {
+      backupName: 'grpc-nope',
+      datacenter: cluster.datacenter,
+      restoreKey: 'grpc-nope',
+    });
+    expect(unknown.error?.code).toBe(grpc.status.INTERNAL);
+    expect(unknown.error?.details).toMatch(/^Failed to prepare restore: /);
   });
 });
