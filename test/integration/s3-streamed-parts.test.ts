@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +83,15 @@ describe('S3 uploads streamed from the source, part by part (MinIO)', () => {
     expect(expected).toMatch(/-3$/);
     // Buffered parts (the former lib-storage Upload) held 4 transfers x 4 parts x 16 MB here.
     expect((peak - baseline) / MiB).toBeLessThan(64);
+  });
+
+  it('returns the ETag the store records (what a HEAD answers), for a single PUT and multipart', async () => {
+    const small = data.subarray(0, 1000);
+    const put = await storage.upload('etag/small-Data.db', () => Readable.from([small]), small.length);
+    expect(put).toMatchObject({ size: 1000, hash: createHash('md5').update(small).digest('hex') });
+    const multi = await storage.upload('etag/big-Data.db', () => Readable.from([data]), data.length);
+    expect(multi).toMatchObject({ size: data.length, hash: multipartEtagOf(data, 5 * MiB) });
+    for (const info of [put, multi]) expect((await storage.head(info.key))?.hash).toBe(info.hash);
   });
 
   it('an unreadable source in the second part fails the upload with its error and leaves no part', async () => {

@@ -204,7 +204,9 @@ export class S3Backend implements StorageBackend {
    * (`<md5 of part md5s>-<parts>`) is the one Medusa expects. Every request body is a window of
    * `source` with a known Content-Length: nothing is buffered, and the SDK signs UNSIGNED-PAYLOAD
    * instead of hashing the bytes. Parts go one after another; a failed attempt is aborted and
-   * {@link Storage} retries it from a freshly opened source.
+   * {@link Storage} retries it from a freshly opened source. The ETag comes from the PUT or
+   * CompleteMultipartUpload answer (the one a HEAD would give), so a file costs one request less;
+   * `lastModified` is then the local time the upload finished.
    */
   async putStream(key: string, source: Readable, size: number): Promise<ObjectInfo> {
     const { multiPartUploadThreshold: threshold } = this.config;
@@ -215,22 +217,25 @@ export class S3Backend implements StorageBackend {
       StorageClass: this.storageClass,
       ...this.encryption.write,
     };
+    let etag: string | undefined;
     try {
       if (size < threshold || threshold <= 0) {
         const body = windows.take(size);
-        await sendBody(body, (abortSignal) =>
+        ({ ETag: etag } = await sendBody(body, (abortSignal) =>
           this.client.send(new PutObjectCommand({ ...common, Body: body, ContentLength: size }), {
             abortSignal,
           }),
-        );
+        ));
         await windows.end();
       } else {
-        await this.multipart(common, windows, size);
+        etag = await this.multipart(common, windows, size);
       }
     } catch (error) {
       windows.destroy(); // the caller's pipeline (file, counter, hashing) is closed with it
       throw error;
     }
+    const hash = stripQuotes(etag);
+    if (hash) return { key, size, hash, lastModified: new Date() };
     const info = await headAfterUpload(this, key);
     if (info.size !== size) throw new Error(`upload of ${key}: expected ${size} bytes, stored ${info.size}`);
     return info;
@@ -241,7 +246,7 @@ export class S3Backend implements StorageBackend {
     common: { Bucket: string; Key: string } & Record<string, unknown>,
     windows: ByteWindows,
     size: number,
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const partSize = s3PartSize(size, this.config.multipartChunksize);
     const { UploadId } = await this.client.send(new CreateMultipartUploadCommand(common));
     const target = { Bucket: common.Bucket, Key: common.Key, UploadId };
@@ -266,13 +271,14 @@ export class S3Backend implements StorageBackend {
         parts.push({ ETag, PartNumber });
       }
       await windows.end();
-      await this.client.send(
+      const { ETag } = await this.client.send(
         new CompleteMultipartUploadCommand({
           ...target,
           MultipartUpload: { Parts: parts },
           ...this.encryption.read,
         }),
       );
+      return ETag;
     } catch (error) {
       await this.client.send(new AbortMultipartUploadCommand(target)).catch(() => undefined);
       throw error;
