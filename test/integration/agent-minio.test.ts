@@ -43,7 +43,11 @@ async function storage(): Promise<Storage> {
   });
 }
 
-describe('medusa-agent with MinIO (s3_compatible)', () => {
+// Each test starts medusa-agent or cassandra-medusa 3-5 times and restarts Cassandra: about 2 min on
+// a quiet machine, but over the 180 s default on a loaded one (tsx alone took 20 s to start the agent
+// at load 14). A test that times out leaves its agent running (restore-node may have stopped Cassandra):
+// the next test's backup then fails with exit 1, as seen once. Each test gets 10 min instead.
+describe('medusa-agent with MinIO (s3_compatible)', { timeout: 600_000 }, () => {
   beforeAll(async () => {
     mkdirSync(workDir, { recursive: true });
     writeFileSync(
