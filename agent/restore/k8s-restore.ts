@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from '../../lib/log.js';
 import {
@@ -137,8 +137,14 @@ async function usableStaging(
     filter: request.filter,
   };
   if (stagedFits(marker, want)) return dir;
-  if (marker) {
-    log.warn('the prepared staging is for another restore: downloading instead', { marker, want });
+  // An incomplete staging (a prepare that failed or never finished) or one for another restore is
+  // not used (a table folder could hold files of another backup, and a rename moves all of it);
+  // removed, it gives its room back to the download.
+  if (marker || (await lstat(dir).catch(() => undefined))?.isDirectory()) {
+    log.warn('the prepared staging is incomplete or for another restore: downloading instead', {
+      marker,
+      want,
+    });
     await rm(dir, { recursive: true, force: true });
   }
   return undefined;
