@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sidecarGrpc } from '../../agent/grpc/server.js';
 import { NodeContext } from '../../agent/cli/context.js';
-import { startHealthServer, type HealthServer } from '../../agent/pod/health.js';
+import { agentMetrics, startHealthServer, type HealthServer } from '../../agent/pod/health.js';
 import { preparedDir, readPrepared } from '../../agent/restore/staging.js';
 import { createLogger } from '../../lib/log.js';
 import { CassandraCluster } from '../bed/cassandra.js';
@@ -143,11 +143,18 @@ enabled = 1
     expect(status.finishTime).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
   });
 
-  it('AsyncBackup answers IN_PROGRESS at once; BackupStatus says IN_PROGRESS until SUCCESS', async () => {
+  it('AsyncBackup answers IN_PROGRESS at once, runs once, is not deleted while running; BackupStatus says IN_PROGRESS until SUCCESS', async () => {
     expect(await ok('AsyncBackup', { name: 'grpc-b', mode: 'DIFFERENTIAL' })).toEqual({
       backupName: 'grpc-b',
       status: 'IN_PROGRESS',
     });
+    // While it runs, the same name asked again starts no second run (which would fail on the node
+    // lock and show as FAILED below), and it is not deleted.
+    expect(await ok('AsyncBackup', { name: 'grpc-b', mode: 'DIFFERENTIAL' })).toEqual({
+      backupName: 'grpc-b',
+      status: 'IN_PROGRESS',
+    });
+    expect(await ok('DeleteBackup', { name: 'grpc-b' })).toEqual({ name: 'grpc-b', status: 'FAILED' });
     const seen: unknown[] = [];
     const deadline = Date.now() + 120_000;
     for (;;) {
@@ -157,6 +164,10 @@ enabled = 1
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(seen).toEqual(['IN_PROGRESS', 'SUCCESS']);
+    // Both backups count in the sidecar's metrics, as its jobs' backups do.
+    expect(agentMetrics.render()).toContain(
+      'medusa_agent_operations_total{operation="backup",result="succeeded"} 2',
+    );
   });
 
   it('GetBackups and GetBackup report what cassandra-medusa lists for the same backups', async () => {
