@@ -18,6 +18,7 @@ import {
 } from '../../lib/medusa-api.js';
 import { CassandraCluster } from '../bed/cassandra.js';
 import { adminConfig } from '../support/kube.js';
+import { isAgentEntry } from '../support/entry.js';
 import { minioClient, pluginIn } from '../support/plugin.js';
 import {
   startStack,
@@ -62,7 +63,7 @@ function sidecarPid(pod: string): number | undefined {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (!cmdline.some((a) => a.endsWith('agent/main.ts')) || !cmdline.includes('sidecar')) continue;
+      if (!cmdline.some(isAgentEntry) || !cmdline.includes('sidecar')) continue;
       const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
       if (environ.includes(`POD_NAME=${pod}`) && environ.includes(`POD_NAMESPACE=${namespace}`))
         return Number(entry);

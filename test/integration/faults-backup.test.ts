@@ -13,6 +13,7 @@ import { CassandraCluster } from '../bed/cassandra.js';
 import { artefacts, repoRoot, runDir } from '../bed/paths.js';
 import { localStorageDir, minio } from '../bed/stores.js';
 import { agentCassandraSection, localStorageSection, runTool, type ToolRun } from '../support/agent-cli.js';
+import { entryArgs } from '../support/entry.js';
 
 // Faults of the backup side (issue 14), on a real Cassandra 5.0 node, MinIO and local storage,
 // through the medusa-agent CLI and checked by the real cassandra-medusa:
@@ -53,9 +54,7 @@ function generator(start: number): () => number {
 const note = (line: string) => process.stdout.write(`[faults-backup seed=${seed}] ${line}\n`);
 
 const agentArgs = (ini: string, args: string[]) => [
-  '--import',
-  'tsx',
-  join(repoRoot, 'agent', 'main.ts'),
+  ...entryArgs('agent'),
   '--quiet',
   '--config-file',
   ini,

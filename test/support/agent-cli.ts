@@ -1,10 +1,10 @@
 // Running medusa-agent (and other tools) from integration tests, and the medusa.ini they read.
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import type { CassandraCluster } from '../bed/cassandra.js';
 import { nodeCommand } from '../bed/medusa.js';
 import { artefacts, repoRoot } from '../bed/paths.js';
 import { localStorageDir } from '../bed/stores.js';
+import { entryArgs } from './entry.js';
 
 export interface ToolRun {
   code: number;
@@ -25,9 +25,9 @@ export function runTool(command: string, args: string[]): Promise<ToolRun> {
   });
 }
 
-/** Runs medusa-agent (the TypeScript entry, through tsx) with --quiet. */
+/** Runs medusa-agent (bundled from the sources: test/support/entry.ts) with --quiet. */
 export const runAgent = (...args: string[]): Promise<ToolRun> =>
-  runTool(process.execPath, ['--import', 'tsx', join(repoRoot, 'agent', 'main.ts'), '--quiet', ...args]);
+  runTool(process.execPath, [...entryArgs('agent'), '--quiet', ...args]);
 
 /**
  * medusa.ini's [cassandra] section for node `index` of a test-bed cluster; stop_cmd and start_cmd

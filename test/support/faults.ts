@@ -2,11 +2,11 @@
 // listings by us and by the real cassandra-medusa, and a MinIO of a test's own that it can stop.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { artefacts, repoRoot } from '../bed/paths.js';
 import { minio } from '../bed/stores.js';
 import { runTool, type ToolRun } from './agent-cli.js';
+import { entryArgs } from './entry.js';
 
 export interface AgentRun {
   child: ChildProcess;
@@ -16,11 +16,12 @@ export interface AgentRun {
 
 /** A medusa-agent run in its own process group (a kill takes its nodetool children too). */
 export function startAgent(ini: string, args: string[], env: Record<string, string> = {}): AgentRun {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(repoRoot, 'agent', 'main.ts'), '--quiet', '--config-file', ini, ...args],
-    { cwd: repoRoot, detached: true, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, [...entryArgs('agent'), '--quiet', '--config-file', ini, ...args], {
+    cwd: repoRoot,
+    detached: true,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

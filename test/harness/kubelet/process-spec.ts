@@ -1,6 +1,5 @@
 import type { V1Container } from '@kubernetes/client-node';
-import { join } from 'node:path';
-import { repoRoot } from '../../bed/paths.js';
+import { entryArgs } from '../../support/entry.js';
 import type { ContainerRole } from './container-role.js';
 import { expandReferences } from './env.js';
 import { localMedusaIni } from './medusa-ini.js';
@@ -14,11 +13,9 @@ export interface ProcessSpec {
   cwd: string;
 }
 
-const agentEntry = join(repoRoot, 'agent', 'main.ts');
-
-/** The image's `medusa-agent` binary: agent/main.ts through tsx, on this Node. */
+/** The image's `medusa-agent` binary: agent/main.ts bundled from the sources, on this Node. */
 function agentInvocation(args: string[]): { command: string; args: string[] } {
-  return { command: process.execPath, args: ['--import', import.meta.resolve('tsx'), agentEntry, ...args] };
+  return { command: process.execPath, args: [...entryArgs('agent'), ...args] };
 }
 
 /** Host variables a process needs to run at all here; containers otherwise start from nothing. */
