@@ -1,7 +1,32 @@
 import { defineConfig } from 'vitest/config';
 
+// Test files that never touch the apiserver: agents, storage, cassandra-medusa and the bed's own
+// Cassandra ring. Everything else (webhook, controller, plugin, chart, harness, e2e) uses the
+// apiserver, registers webhooks or installs CRDs, so those files must not overlap each other.
+const nodeLane = [
+  'test/integration/agent-{backup,backup-plan,cassandra,cli,medusa-commands,minio,restore,secured,ssh}.test.ts',
+  'test/integration/faults-*.test.ts',
+  'test/integration/medusa-interop.test.ts',
+  'test/integration/s3-*.test.ts',
+  'test/integration/storage-*.test.ts',
+  'test/integration/testbed-{cassandra,stores}.test.ts',
+];
+
+const integration = {
+  globalSetup: ['test/bed/global-setup.ts'],
+  // Files of one lane run one at a time (each starts its own Cassandra nodes and services).
+  fileParallelism: false,
+  testTimeout: 180_000,
+  hookTimeout: 600_000,
+};
+
 // Two tiers: unit tests need nothing running; integration tests get the real test bed
 // (kube-apiserver, Cassandra, object stores, cassandra-medusa) from test/bed/global-setup.ts.
+// MEDUSA_TEST_LANES=2 (what `npm test` sets) runs the integration files in two lanes at once, the
+// apiserver's and the node's, which share nothing but the bed (own addresses, buckets, namespaces);
+// otherwise one project `integration` runs them all one at a time.
+const lanes = process.env.MEDUSA_TEST_LANES === '2';
+
 export default defineConfig({
   test: {
     projects: [
@@ -12,17 +37,19 @@ export default defineConfig({
           exclude: ['test/integration/**', 'node_modules/**'],
         },
       },
-      {
-        test: {
-          name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/bed/global-setup.ts'],
-          // Test files share one Cassandra ring and one apiserver: run them one at a time.
-          fileParallelism: false,
-          testTimeout: 180_000,
-          hookTimeout: 600_000,
-        },
-      },
+      ...(lanes
+        ? [
+            {
+              test: {
+                name: 'integration',
+                include: ['test/integration/**/*.test.ts'],
+                exclude: nodeLane,
+                ...integration,
+              },
+            },
+            { test: { name: 'integration-node', include: nodeLane, ...integration } },
+          ]
+        : [{ test: { name: 'integration', include: ['test/integration/**/*.test.ts'], ...integration } }]),
     ],
   },
 });
