@@ -1,9 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { kubeconfigPath } from '../bed/kube.js';
 import { repoRoot } from '../bed/paths.js';
 import { minio } from '../bed/stores.js';
-import { entryArgs } from './entry.js';
 
 export interface PluginRun {
   code: number;
@@ -22,7 +22,7 @@ export function runPlugin(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [...entryArgs('plugin'), ...args],
+      ['--import', 'tsx', join(repoRoot, 'plugin', 'main.ts'), ...args],
       {
         cwd: repoRoot,
         env: { ...process.env, KUBECONFIG: kubeconfigPath, NO_COLOR: '1', ...options.env },
