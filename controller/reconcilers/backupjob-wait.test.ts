@@ -38,4 +38,12 @@ describe('a backup job waits for its datacenter', () => {
         'pods of datacenter dc1 run without Medusa until MedusaConfiguration "medusa" exists in namespace ns: dc1-0, dc1-1, dc1-2',
     });
   });
+
+  it('waits for pods running the sidecar that are not Ready yet (a node still bootstrapping)', () => {
+    const seen = expected.map((name) => ({ name, ...(name === 'dc1-2' ? { starting: true } : {}) }));
+    expect(datacenterVerdict('dc1', 'ns', expected, seen)).toEqual({
+      ready: false,
+      reason: 'pods of datacenter dc1 not Ready yet: dc1-2',
+    });
+  });
 });

@@ -1,10 +1,11 @@
-// Before a MedusaBackupJob starts: is its datacenter there, with every pod created and running
-// Medusa? GitOps applies a folder in any order, so a job may come before its datacenter, its pods,
+// Before a MedusaBackupJob starts: is its datacenter there, with every pod created, running
+// Medusa and Ready? GitOps applies a folder in any order, so a job may come before its datacenter, its pods,
 // or the MedusaConfiguration the pods wait for; as in k8ssandra-operator the job waits for them
 // (here with a deadline, Timings.datacenterWaitMs) instead of failing at once.
 import type * as k8s from '@kubernetes/client-node';
 import { awaitingConfigurationAnnotation } from '../../crds/binding.js';
 import { expectedPods, findDatacenter } from '../../lib/datacenter.js';
+import { sidecarName } from '../../webhook/inject/containers.js';
 import type { Context } from '../context.js';
 
 /** A pod of the datacenter as the wait reads it. */
@@ -12,6 +13,8 @@ export interface SeenPod {
   name: string;
   /** The MedusaConfiguration its template waits for (webhook: injected once it exists). */
   awaitingConfiguration?: string;
+  /** It runs the medusa sidecar but is not Ready yet (Cassandra or the agent still starting). */
+  starting?: boolean;
 }
 
 export type DatacenterVerdict = { ready: true; pods: string[] } | { ready: false; reason: string };
@@ -43,12 +46,27 @@ export function datacenterVerdict(
       reason: `pods of datacenter ${dcName} run without Medusa until MedusaConfiguration "${first.awaitingConfiguration}" exists in namespace ${namespace}: ${list(waiting.map((p) => p.name))}`,
     };
   }
+  // The agents' watchdog counts from the start of the job: a node still bootstrapping (cass-operator
+  // starts them one by one) would be failed as "never started the backup".
+  const starting = seen.filter((p) => expected.includes(p.name) && p.starting);
+  if (starting.length > 0) {
+    return {
+      ready: false,
+      reason: `pods of datacenter ${dcName} not Ready yet: ${list(starting.map((p) => p.name))}`,
+    };
+  }
   return { ready: true, pods: expected };
 }
 
 const seenPod = (pod: k8s.V1Pod): SeenPod => {
   const awaiting = pod.metadata?.annotations?.[awaitingConfigurationAnnotation];
-  return { name: pod.metadata?.name ?? '', ...(awaiting ? { awaitingConfiguration: awaiting } : {}) };
+  const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  const sidecar = pod.spec?.containers.some((c) => c.name === sidecarName) ?? false;
+  return {
+    name: pod.metadata?.name ?? '',
+    ...(awaiting ? { awaitingConfiguration: awaiting } : {}),
+    ...(sidecar && !ready ? { starting: true } : {}),
+  };
 };
 
 /** The verdict for a job's datacenter, read from the API (the datacenter, its StatefulSets and pods). */
