@@ -17,12 +17,6 @@ function statusOf(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-/** Resumable upload chunks must be multiples of 256 KiB. */
-function resumableChunk(size: number): number {
-  const unit = 256 * 1024;
-  return Math.max(unit, Math.floor(size / unit) * unit);
-}
-
 /** Google Cloud Storage (and fake-gcs-server). Hashes are GCS's base64 md5Hash, as Medusa records. */
 export class GcsBackend implements StorageBackend {
   readonly provider = 'google_storage' as const;
@@ -72,13 +66,17 @@ export class GcsBackend implements StorageBackend {
     return headAfterUpload(this, key);
   }
 
-  /** Resumable upload (in multipartChunksize requests) at and above the threshold, else one request. */
+  /**
+   * A resumable upload at and above the threshold, else a simple one. The resumable session gets
+   * the whole object in one streamed request: with a chunkSize the library buffers each chunk in
+   * memory (multipartChunksize per transfer) for its own chunk retries, which are off here (retries
+   * are Storage's, from a reopened source). The stored md5Hash does not depend on the chunking.
+   */
   async putStream(key: string, source: Readable, size: number): Promise<ObjectInfo> {
     const resumable = size >= this.config.multiPartUploadThreshold;
     const sink = this.file(key).createWriteStream({
       resumable,
       validation: false,
-      ...(resumable ? { chunkSize: resumableChunk(this.config.multipartChunksize) } : {}),
     });
     await pipeline(source, sink);
     const info = await headAfterUpload(this, key);
