@@ -54,16 +54,33 @@ export async function prepareStep(ctx: Context, job: MedusaObject, now: Date): P
     return { message: `MedusaTask ${name} exists and prepares another restore: delete it or rename the job` };
   if (!task.status?.finishTime) return 'waiting';
   const reports = (task.status.progress as NodeReport[] | undefined) ?? [];
-  // The watchdog's entry for a sidecar that never reported has no lastUpdateTime: agents stamp theirs.
+  const outcome = prepareOutcome(dcName, reports, task.status.conditions as { message?: string }[]);
+  if ('message' in outcome) return outcome;
+  await patchStatus(ctx.kc, 'medusarestorejobs', namespace, jobName, {
+    preparation: reports,
+    prepared: kubeTime(now),
+  });
+  await ctx.events.event(job, 'Normal', 'RestorePrepared', outcome.summary);
+  return 'ready';
+}
+
+/**
+ * What the prepare's per-node reports mean for the restore: refused (a node's sidecar found it could
+ * not stage, or no node took part), or go on, with a summary. A sidecar that never reported (its pod
+ * not running) is no reason to refuse: the watchdog's entry for it has no lastUpdateTime (agents
+ * stamp theirs), and that node downloads while the datacenter is stopped, as k8ssandra's does.
+ */
+export function prepareOutcome(
+  dcName: string,
+  reports: NodeReport[],
+  conditions: { message?: string }[] = [],
+): { summary: string; silent: string[] } | { message: string; reports: NodeReport[] } {
   const silent = reports.filter((r) => r.phase === 'Failed' && !r.lastUpdateTime).map((r) => r.node);
   const failed = reports.filter((r) => r.phase !== 'Succeeded' && !silent.includes(r.node));
   if (failed.length || reports.length === 0) {
     const reasons = failed.length
       ? failed.map((r) => `${r.node}: ${r.lastError ?? 'failed'}`).join('; ')
-      : String(
-          (task.status.conditions as { message?: string }[] | undefined)?.at(-1)?.message ??
-            'no node prepared',
-        );
+      : (conditions.at(-1)?.message ?? 'no node prepared');
     return { message: `staging failed, ${dcName} was not stopped: ${reasons}`, reports: failed };
   }
   const bytes = reports
@@ -72,15 +89,8 @@ export async function prepareStep(ctx: Context, job: MedusaObject, now: Date): P
   const unstaged = silent.length
     ? `; ${silent.join(', ')} never answered and will download while stopped`
     : '';
-  await patchStatus(ctx.kc, 'medusarestorejobs', namespace, jobName, {
-    preparation: reports,
-    prepared: kubeTime(now),
-  });
-  await ctx.events.event(
-    job,
-    'Normal',
-    'RestorePrepared',
-    `${reports.length - silent.length} of ${reports.length} nodes of ${dcName} staged and verified their backup (${humanizeBytes(bytes)} in all)${unstaged}; stopping the datacenter`,
-  );
-  return 'ready';
+  return {
+    silent,
+    summary: `${reports.length - silent.length} of ${reports.length} nodes of ${dcName} staged and verified their backup (${humanizeBytes(bytes)} in all)${unstaged}; stopping the datacenter`,
+  };
 }
