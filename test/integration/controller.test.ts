@@ -259,7 +259,15 @@ describe('MedusaBackupSchedule', () => {
     expect(seconds % 60).toBe(0);
     expect(Math.abs(Date.now() / 1000 - seconds)).toBeLessThan(30);
     expect(created.spec).toEqual({ cassandraDatacenter: 'dc1', backupType: 'differential' });
-    const schedule = await findObject(kc, 'medusabackupschedules', ns.name, 'every-minute');
+    // The job is created before the schedule's status is written: wait for that write.
+    const schedule = await waitFor(
+      'schedule status after its run',
+      async () => {
+        const found = await findObject(kc, 'medusabackupschedules', ns.name, 'every-minute');
+        return found?.status?.lastExecution ? found : undefined;
+      },
+      15_000,
+    );
     expect(schedule?.status?.lastExecution).toBe(
       new Date(seconds * 1000).toISOString().replace('.000Z', 'Z'),
     );
