@@ -13,6 +13,8 @@ const nodeLane = [
 ];
 
 const integration = {
+  // After the unit tier (whose timing checks want the machine to themselves).
+  sequence: { groupOrder: 1 },
   globalSetup: ['test/bed/global-setup.ts'],
   // Files of one lane run one at a time (each starts its own Cassandra nodes and services).
   fileParallelism: false,
@@ -29,10 +31,14 @@ const lanes = process.env.MEDUSA_TEST_LANES === '2';
 
 export default defineConfig({
   test: {
+    // Vitest's default is one worker per core but one: a single worker on a 2-core machine, which
+    // would run the lanes one after the other.
+    maxWorkers: 2,
     projects: [
       {
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['{plugin,webhook,agent,crds,controller,lib,scripts,test/bed,test/harness}/**/*.test.ts'],
           exclude: ['test/integration/**', 'node_modules/**'],
         },
