@@ -11,7 +11,8 @@ const medusa = (...args: string[]) =>
     env: { ...process.env, KUBECONFIG: '/nonexistent', NO_COLOR: '1' },
   });
 
-describe('kubectl medusa start-up', () => {
+// Each test starts Node processes: minutes, not the default 5 s, on a loaded 2-core machine.
+describe('kubectl medusa start-up', { timeout: 60_000 }, () => {
   it('answers --help and subcommand help without loading the Kubernetes client', async () => {
     const { stdout } = await medusa('--help');
     for (const command of [

@@ -87,52 +87,56 @@ const objectName = fc
   .map((p) => p.join(''))
   .filter(isDnsSubdomain);
 
-describe('MedusaBackupJob names: the webhook admits exactly what the agent and the controller accept', () => {
-  it('admitted => the agent takes it as a backup name, medusa-<name> is a snapshot tag, the name a label value', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.oneof(anyName, objectName), async (name) => {
-        const refused = await refusedFields('MedusaBackupJob', name, { cassandraDatacenter: 'dc1' });
-        if (refused.includes('metadata.name')) return;
-        expect(refused).toEqual([]);
-        expect(agentAccepts(name)).toBe(true);
-        expect(isDnsSubdomain(name)).toBe(true);
-        expect(isLabelValue(name)).toBe(true);
-        expect(Buffer.byteLength(snapshotTag(name))).toBeLessThanOrEqual(255);
-      }),
-      { numRuns: 400 },
-    );
-  });
+describe(
+  'MedusaBackupJob names: the webhook admits exactly what the agent and the controller accept',
+  { timeout: 60_000 },
+  () => {
+    it('admitted => the agent takes it as a backup name, medusa-<name> is a snapshot tag, the name a label value', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(anyName, objectName), async (name) => {
+          const refused = await refusedFields('MedusaBackupJob', name, { cassandraDatacenter: 'dc1' });
+          if (refused.includes('metadata.name')) return;
+          expect(refused).toEqual([]);
+          expect(agentAccepts(name)).toBe(true);
+          expect(isDnsSubdomain(name)).toBe(true);
+          expect(isLabelValue(name)).toBe(true);
+          expect(Buffer.byteLength(snapshotTag(name))).toBeLessThanOrEqual(255);
+        }),
+        { numRuns: 400 },
+      );
+    });
 
-  it('a Kubernetes object name the agent accepts is admitted', async () => {
-    await fc.assert(
-      fc.asyncProperty(objectName, async (name) => {
-        const refused = await refusedFields('MedusaBackupJob', name, { cassandraDatacenter: 'dc1' });
-        expect(refused.includes('metadata.name')).toBe(!agentAccepts(name));
-      }),
-      { numRuns: 400 },
-    );
-  });
+    it('a Kubernetes object name the agent accepts is admitted', async () => {
+      await fc.assert(
+        fc.asyncProperty(objectName, async (name) => {
+          const refused = await refusedFields('MedusaBackupJob', name, { cassandraDatacenter: 'dc1' });
+          expect(refused.includes('metadata.name')).toBe(!agentAccepts(name));
+        }),
+        { numRuns: 400 },
+      );
+    });
 
-  it('the names a schedule gives its jobs are admitted when the schedule is', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        objectName,
-        fc.integer({ min: 1_700_000_000, max: 4_000_000_000 }),
-        async (name, unix) => {
-          const schedule = await refusedFields('MedusaBackupSchedule', name, {
-            cronSchedule: '@daily',
-            backupSpec: { cassandraDatacenter: 'dc1' },
-          });
-          if (schedule.length > 0) return;
-          const child = `${name}-${unix}`;
-          expect(await refusedFields('MedusaBackupJob', child, { cassandraDatacenter: 'dc1' })).toEqual([]);
-          expect(agentAccepts(child)).toBe(true);
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
-});
+    it('the names a schedule gives its jobs are admitted when the schedule is', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          objectName,
+          fc.integer({ min: 1_700_000_000, max: 4_000_000_000 }),
+          async (name, unix) => {
+            const schedule = await refusedFields('MedusaBackupSchedule', name, {
+              cronSchedule: '@daily',
+              backupSpec: { cassandraDatacenter: 'dc1' },
+            });
+            if (schedule.length > 0) return;
+            const child = `${name}-${unix}`;
+            expect(await refusedFields('MedusaBackupJob', child, { cassandraDatacenter: 'dc1' })).toEqual([]);
+            expect(agentAccepts(child)).toBe(true);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+  },
+);
 
 // ---- cron ------------------------------------------------------------------------------------
 
@@ -235,120 +239,124 @@ const controllerRuns = (cron: string): boolean => {
   }
 };
 
-describe('cronSchedule: the webhook admits exactly what the controller schedules', () => {
-  it("every expression of robfig/cron's standard grammar that can run is admitted and runs when robfig would", async () => {
-    await fc.assert(
-      fc.asyncProperty(validCron, async (fields) => {
-        const cron = fields.map((f) => f.text).join(' ');
-        if (!everRuns(fields)) {
-          // robfig accepts it and never runs it; we refuse it at admission and in the controller.
+describe(
+  'cronSchedule: the webhook admits exactly what the controller schedules',
+  { timeout: 60_000 },
+  () => {
+    it("every expression of robfig/cron's standard grammar that can run is admitted and runs when robfig would", async () => {
+      await fc.assert(
+        fc.asyncProperty(validCron, async (fields) => {
+          const cron = fields.map((f) => f.text).join(' ');
+          if (!everRuns(fields)) {
+            // robfig accepts it and never runs it; we refuse it at admission and in the controller.
+            expect(await scheduleRefusals(cron)).toEqual(['spec.cronSchedule']);
+            expect(controllerRuns(cron)).toBe(false);
+            return;
+          }
+          expect(await scheduleRefusals(cron)).toEqual([]);
+          const next = nextRuns(cron, { from: now })[0]!;
+          expect(next > now).toBe(true);
+          expect(matches(fields, next)).toBe(true);
+          // Nothing earlier matches (checked minute by minute when the run is within three days).
+          const start = Math.floor(now.getTime() / 60_000) * 60_000 + 60_000;
+          if (next.getTime() - start <= 3 * 86_400_000) {
+            for (let t = start; t < next.getTime(); t += 60_000)
+              expect(matches(fields, new Date(t))).toBe(false);
+          }
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    const mutations = fc.oneof(
+      validCron.map((f) => `0 ${f.map((x) => x.text).join(' ')}`), // seconds field
+      validCron.map((f) =>
+        f
+          .map((x) => x.text)
+          .slice(0, 4)
+          .join(' '),
+      ), // four fields
+      validCron.map((f) => [...f.slice(0, 4).map((x) => x.text), '7'].join(' ')), // Sunday as 7
+      validCron.map((f) => ['60', ...f.slice(1).map((x) => x.text)].join(' ')),
+      validCron.map((f) => [f[0]!.text, '24', ...f.slice(2).map((x) => x.text)].join(' ')),
+      validCron.map((f) =>
+        [...f.slice(0, 2).map((x) => x.text), 'L', ...f.slice(3).map((x) => x.text)].join(' '),
+      ),
+      validCron.map((f) => [...f.slice(0, 4).map((x) => x.text), '1#2'].join(' ')),
+      validCron.map((f) =>
+        [...f.slice(0, 2).map((x) => x.text), '15W', ...f.slice(3).map((x) => x.text)].join(' '),
+      ),
+      validCron.map((f) => ['H', ...f.slice(1).map((x) => x.text)].join(' ')),
+      fc.constantFrom(
+        '@fortnightly',
+        '@DAILY',
+        '@every',
+        '@every 0s',
+        '@every soon',
+        '@every -1h',
+        'TZ=Nowhere/Land @daily',
+      ),
+    );
+
+    it('what is outside the grammar is refused at admission and by the controller alike', async () => {
+      await fc.assert(
+        fc.asyncProperty(mutations, async (cron) => {
           expect(await scheduleRefusals(cron)).toEqual(['spec.cronSchedule']);
           expect(controllerRuns(cron)).toBe(false);
-          return;
-        }
-        expect(await scheduleRefusals(cron)).toEqual([]);
-        const next = nextRuns(cron, { from: now })[0]!;
-        expect(next > now).toBe(true);
-        expect(matches(fields, next)).toBe(true);
-        // Nothing earlier matches (checked minute by minute when the run is within three days).
-        const start = Math.floor(now.getTime() / 60_000) * 60_000 + 60_000;
-        if (next.getTime() - start <= 3 * 86_400_000) {
-          for (let t = start; t < next.getTime(); t += 60_000)
-            expect(matches(fields, new Date(t))).toBe(false);
-        }
-      }),
-      { numRuns: 300 },
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+    const durations = fc
+      .array(fc.tuple(fc.integer({ min: 1, max: 90 }), fc.constantFrom('h', 'm', 's')), {
+        minLength: 1,
+        maxLength: 3,
+      })
+      .map((parts) => parts.map(([n, u]) => `${n}${u}`).join(''));
+    const descriptors = fc.constantFrom(
+      '@yearly',
+      '@annually',
+      '@monthly',
+      '@weekly',
+      '@daily',
+      '@midnight',
+      '@hourly',
     );
-  });
 
-  const mutations = fc.oneof(
-    validCron.map((f) => `0 ${f.map((x) => x.text).join(' ')}`), // seconds field
-    validCron.map((f) =>
-      f
-        .map((x) => x.text)
-        .slice(0, 4)
-        .join(' '),
-    ), // four fields
-    validCron.map((f) => [...f.slice(0, 4).map((x) => x.text), '7'].join(' ')), // Sunday as 7
-    validCron.map((f) => ['60', ...f.slice(1).map((x) => x.text)].join(' ')),
-    validCron.map((f) => [f[0]!.text, '24', ...f.slice(2).map((x) => x.text)].join(' ')),
-    validCron.map((f) =>
-      [...f.slice(0, 2).map((x) => x.text), 'L', ...f.slice(3).map((x) => x.text)].join(' '),
-    ),
-    validCron.map((f) => [...f.slice(0, 4).map((x) => x.text), '1#2'].join(' ')),
-    validCron.map((f) =>
-      [...f.slice(0, 2).map((x) => x.text), '15W', ...f.slice(3).map((x) => x.text)].join(' '),
-    ),
-    validCron.map((f) => ['H', ...f.slice(1).map((x) => x.text)].join(' ')),
-    fc.constantFrom(
-      '@fortnightly',
-      '@DAILY',
-      '@every',
-      '@every 0s',
-      '@every soon',
-      '@every -1h',
-      'TZ=Nowhere/Land @daily',
-    ),
-  );
-
-  it('what is outside the grammar is refused at admission and by the controller alike', async () => {
-    await fc.assert(
-      fc.asyncProperty(mutations, async (cron) => {
-        expect(await scheduleRefusals(cron)).toEqual(['spec.cronSchedule']);
-        expect(controllerRuns(cron)).toBe(false);
-      }),
-      { numRuns: 200 },
-    );
-  });
-
-  const durations = fc
-    .array(fc.tuple(fc.integer({ min: 1, max: 90 }), fc.constantFrom('h', 'm', 's')), {
-      minLength: 1,
-      maxLength: 3,
-    })
-    .map((parts) => parts.map(([n, u]) => `${n}${u}`).join(''));
-  const descriptors = fc.constantFrom(
-    '@yearly',
-    '@annually',
-    '@monthly',
-    '@weekly',
-    '@daily',
-    '@midnight',
-    '@hourly',
-  );
-
-  it('descriptors and @every <duration>: admitted, and scheduled by the controller', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(
-          descriptors,
-          durations.map((d) => `@every ${d}`),
+    it('descriptors and @every <duration>: admitted, and scheduled by the controller', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            descriptors,
+            durations.map((d) => `@every ${d}`),
+          ),
+          async (cron) => {
+            expect(await scheduleRefusals(cron)).toEqual([]);
+            expect(controllerRuns(cron)).toBe(true);
+          },
         ),
-        async (cron) => {
-          expect(await scheduleRefusals(cron)).toEqual([]);
-          expect(controllerRuns(cron)).toBe(true);
-        },
-      ),
-      { numRuns: 100 },
-    );
-  });
+        { numRuns: 100 },
+      );
+    });
 
-  it('any string: admitted if and only if the controller can run it', async () => {
-    const text = fc.oneof(
-      fc.string({ maxLength: 20 }),
-      fc
-        .array(
-          fc.constantFrom('*', '0', '5', '*/2', '1-3', 'MON', 'L', '?', '61', ' ', '@every 1h', 'TZ=UTC '),
-          { maxLength: 7 },
-        )
-        .map((p) => p.join(' ')),
-    );
-    await fc.assert(
-      fc.asyncProperty(text, async (cron) => {
-        const admitted = (await scheduleRefusals(cron)).length === 0;
-        expect(admitted).toBe(controllerRuns(cron));
-      }),
-      { numRuns: 400 },
-    );
-  });
-});
+    it('any string: admitted if and only if the controller can run it', async () => {
+      const text = fc.oneof(
+        fc.string({ maxLength: 20 }),
+        fc
+          .array(
+            fc.constantFrom('*', '0', '5', '*/2', '1-3', 'MON', 'L', '?', '61', ' ', '@every 1h', 'TZ=UTC '),
+            { maxLength: 7 },
+          )
+          .map((p) => p.join(' ')),
+      );
+      await fc.assert(
+        fc.asyncProperty(text, async (cron) => {
+          const admitted = (await scheduleRefusals(cron)).length === 0;
+          expect(admitted).toBe(controllerRuns(cron));
+        }),
+        { numRuns: 400 },
+      );
+    });
+  },
+);
