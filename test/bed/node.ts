@@ -62,15 +62,16 @@ function importImage(archive: string, ref: string): void {
 }
 
 /**
- * The product image in the node's containerd, from the same cache as `npm run images` and
- * image.test.ts (built once, found afterwards); imported again when the sources changed since the
- * node started. Resolves with its reference, for the chart's image values.
+ * The product image the node imported at its start (from the same cache as `npm run images` and
+ * image.test.ts: built once). A node started before the sources changed keeps the image it has:
+ * restart the node (`npm run testbed -- down node && npm run testbed -- up kube node`) for a new one.
  */
-export function productImage(): string {
-  const { archive, ref } = buildImages();
-  importImage(archive, ref);
-  return ref;
+export function nodeProductImage(): string {
+  if (!existsSync(imageRefFile)) throw new Error(`the node is not up (no ${imageRefFile})`);
+  return readFileSync(imageRefFile, 'utf8').trim();
 }
+
+const imageRefFile = join(nodeDir, 'product-image');
 
 async function startContainerd(): Promise<void> {
   for (const dir of [paths.cniConf, paths.cniIpam, paths.containerdState, paths.runcRoot]) {
@@ -121,12 +122,13 @@ export async function startNode(): Promise<void> {
   }
   // Whatever a killed or partial earlier start left goes first: every start is fresh.
   await stopNode();
-  buildImages(); // before the clock: a cold build takes minutes
+  const image = buildImages(); // before the clock: a cold build takes minutes
   const t0 = Date.now();
   addPodNetwork();
   await startContainerd();
   importImage(nodeArtefacts.pauseArchive, pauseImage);
-  productImage();
+  importImage(image.archive, image.ref);
+  writeFileSync(imageRefFile, image.ref);
   startService({
     name: 'kube-scheduler',
     command: nodeArtefacts.bin('kube-scheduler'),
