@@ -39,6 +39,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           sequence: { groupOrder: 0 },
+          // Several unit files start Node processes (CLIs through tsx): seconds each on 2 busy cores.
+          testTimeout: 30_000,
           include: ['{plugin,webhook,agent,crds,controller,lib,scripts,test/bed,test/harness}/**/*.test.ts'],
           exclude: ['test/integration/**', 'node_modules/**'],
         },
