@@ -80,6 +80,8 @@ export async function reconcileRestoreJob(ctx: Context, namespace: string, name:
     const explicit = job.spec?.hostMapping as { target: string; source: string }[] | undefined;
     const mapping = computeMapping(nodes, pods, {
       inPlace: String(backup?.spec?.cassandraDatacenter ?? '') === dcName,
+      // Of a multi-datacenter backup, only the nodes of the target's datacenter (as admission counts).
+      ...(new Set(nodes.map((n) => n.datacenter)).size > 1 ? { datacenter: dc.cassandraName } : {}),
       ...(explicit ? { explicit } : {}),
     });
     if (typeof mapping === 'string') return fail(ctx, job, mapping, undefined);

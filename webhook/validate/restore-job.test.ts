@@ -41,7 +41,7 @@ const reader = memoryClusterReader([
   },
 ]);
 
-async function check(spec: object) {
+async function check(spec: object, from = reader) {
   const out = findings();
   const job = {
     apiVersion: 'medusa.k8ssandra.io/v1alpha1',
@@ -49,7 +49,7 @@ async function check(spec: object) {
     metadata: { name: 'r' },
     spec,
   };
-  await validateRestoreJob(job, { namespace, reader, now: new Date() }, out);
+  await validateRestoreJob(job, { namespace, reader: from, now: new Date() }, out);
   return out.causes.map((c) => `${c.field}: ${c.message}`);
 }
 
@@ -60,6 +60,32 @@ describe('validateRestoreJob', () => {
 
   it('accepts legacy backups without node counts, as k8ssandra-operator does', async () => {
     expect(await check({ backup: 'legacy', cassandraDatacenter: 'dc2' })).toEqual([]);
+  });
+
+  it('counts only the nodes of its own datacenter in a backup of a multi-datacenter cluster', async () => {
+    const twoDcs = (eastRacks: string[]) => ({
+      ...complete,
+      totalNodes: eastRacks.length + 2,
+      finishedNodes: eastRacks.length + 2,
+      nodes: [...nodes(eastRacks), ...nodes(['w1', 'w2'], 'west')],
+    });
+    const multi = memoryClusterReader([
+      { resource: resources.datacenter, object: datacenter },
+      { resource: resources.backup, object: backup('both', twoDcs(['r1', 'r1', 'r2', 'r3'])) },
+      { resource: resources.backup, object: backup('short', twoDcs(['r1', 'r2', 'r3'])) },
+      {
+        resource: resources.backup,
+        object: backup('west-only', { ...complete, nodes: nodes(['a', 'b', 'c', 'd'], 'west') }),
+      },
+    ]);
+    const into = (name: string) => check({ backup: name, cassandraDatacenter: 'dc2' }, multi);
+    expect(await into('both')).toEqual([]);
+    expect(await into('short')).toEqual([
+      'spec.cassandraDatacenter: CassandraDatacenter "dc2" has 4 nodes but MedusaBackup "short" has 3 in datacenter "east": node counts must match',
+    ]);
+    expect(await into('west-only')).toEqual([
+      'spec.cassandraDatacenter: MedusaBackup "west-only" was taken in datacenter "west", not "east": restore into a datacenter of the same name (spec.datacenterName)',
+    ]);
   });
 
   it('names the racks that differ', async () => {

@@ -32,27 +32,36 @@ function checkBackupComplete(name: string, status: MedusaBackupStatus | undefine
   return true;
 }
 
-/** k8ssandra-operator's validateBackupForRestore, at admission instead of mid-restore. */
+/**
+ * k8ssandra-operator's validateBackupForRestore, at admission instead of mid-restore. A backup of a
+ * multi-datacenter cluster restores into one of its datacenters: only that datacenter's nodes are
+ * counted (the controller maps the same ones: controller/reconcilers/restore-mapping.ts).
+ */
 function checkTopology(backup: string, status: MedusaBackupStatus, dc: Datacenter, out: Findings): void {
   const field = 'spec.cassandraDatacenter';
   const total = status.totalNodes ?? 0;
   // Legacy backups carry no node counts: k8ssandra-operator skips the checks for them too.
   if (total === 0 && (status.finishedNodes ?? 0) === 0) return;
-  if (total !== dc.size) {
+  const allNodes = status.nodes ?? [];
+  const held = [...new Set(allNodes.map((n) => n.datacenter).filter((d): d is string => !!d))].sort();
+  const nodes =
+    dc.cassandraName === undefined
+      ? allNodes
+      : allNodes.filter((n) => n.datacenter === undefined || n.datacenter === dc.cassandraName);
+  if (dc.cassandraName !== undefined && allNodes.length > 0 && nodes.length === 0) {
     out.causes.push({
       field,
-      message: `${dc.holder} "${dc.name}" has ${dc.size} nodes but MedusaBackup "${backup}" has ${total}: node counts must match`,
+      message: `MedusaBackup "${backup}" was taken in datacenter "${held.join('", "')}", not "${dc.cassandraName}": restore into a datacenter of the same name (spec.datacenterName)`,
     });
+    return;
   }
-  const nodes = status.nodes ?? [];
-  if (dc.cassandraName !== undefined) {
-    const other = nodes.find((n) => n.datacenter !== undefined && n.datacenter !== dc.cassandraName);
-    if (other) {
-      out.causes.push({
-        field,
-        message: `MedusaBackup "${backup}" was taken in datacenter "${other.datacenter}", not "${dc.cassandraName}": restore into a datacenter of the same name (spec.datacenterName)`,
-      });
-    }
+  const count = held.length > 1 ? nodes.length : total;
+  if (count !== dc.size) {
+    const of = held.length > 1 ? ` in datacenter "${dc.cassandraName}"` : '';
+    out.causes.push({
+      field,
+      message: `${dc.holder} "${dc.name}" has ${dc.size} nodes but MedusaBackup "${backup}" has ${count}${of}: node counts must match`,
+    });
   }
   if (dc.racks && nodes.length > 0) {
     const backupRacks = [...new Set(nodes.map((n) => n.rack ?? ''))].sort();
