@@ -58,8 +58,37 @@ export function addPodNetwork(): void {
   }
 }
 
+/**
+ * Removes the KUBE-* chains kube-proxy leaves after `kube-proxy --cleanup` (its canaries,
+ * KUBE-FIREWALL, KUBE-MARK-MASQ) and the built-in chains' jumps to them, in IPv4 and IPv6. This
+ * machine runs no other Kubernetes node: every KUBE-* chain on it is the bed node's.
+ */
+export function removeKubeChains(): void {
+  for (const family of ['iptables', 'ip6tables']) {
+    const saved = spawnSync(`${family}-save`, { encoding: 'utf8' });
+    if (saved.status !== 0) continue;
+    const script: string[] = [];
+    for (const block of saved.stdout.split(/^\*/m).slice(1)) {
+      const [table = '', ...lines] = block.split('\n');
+      const chains = lines.filter((l) => l.startsWith(':KUBE-')).map((l) => l.slice(1).split(' ')[0]!);
+      if (chains.length === 0) continue;
+      script.push(`*${table.trim()}`);
+      for (const line of lines) {
+        if (/^-A (INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) .*-j KUBE-/.test(line)) {
+          script.push(line.replace(/^-A /, '-D '));
+        }
+      }
+      script.push(...chains.map((c) => `-F ${c}`), ...chains.map((c) => `-X ${c}`), 'COMMIT');
+    }
+    if (script.length > 0) {
+      spawnSync(`${family}-restore`, ['--noflush', '-w', '5'], { input: `${script.join('\n')}\n` });
+    }
+  }
+}
+
 /** Removes the bed's rule and the bridge (pods' veths go with their network namespaces). */
 export function removePodNetwork(): void {
+  removeKubeChains();
   while (iptables('-C', 'PREROUTING', '-j', chain).status === 0) iptables('-D', 'PREROUTING', '-j', chain);
   if (iptables('-L', chain, '-n').status === 0) {
     iptables('-F', chain);

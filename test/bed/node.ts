@@ -208,11 +208,14 @@ export async function stopNode(): Promise<void> {
   if (existsSync(nodeArtefacts.bin('kube-proxy'))) {
     spawnSync(nodeArtefacts.bin('kube-proxy'), ['--cleanup', '--v=0'], { stdio: 'ignore' });
   }
-  if (existsSync(paths.runcRoot)) {
-    const ids =
-      spawnSync('runc', ['--root', paths.runcRoot, 'list', '-q'], { encoding: 'utf8' }).stdout ?? '';
+  // The shims run runc with a root per containerd namespace (<Root>/k8s.io).
+  const runcRoots = existsSync(paths.runcRoot)
+    ? readdirSync(paths.runcRoot).map((ns) => join(paths.runcRoot, ns))
+    : [];
+  for (const root of runcRoots) {
+    const ids = spawnSync('runc', ['--root', root, 'list', '-q'], { encoding: 'utf8' }).stdout ?? '';
     for (const id of ids.split('\n').filter(Boolean)) {
-      spawnSync('runc', ['--root', paths.runcRoot, 'kill', '--all', id, 'KILL'], { stdio: 'ignore' });
+      spawnSync('runc', ['--root', root, 'kill', '--all', id, 'KILL'], { stdio: 'ignore' });
     }
   }
   await stopService('containerd');

@@ -93,7 +93,9 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(async () => {
-  await helm('uninstall', release, '-n', namespace, '--wait', '--timeout', '60s').catch(() => undefined);
+  // No `helm uninstall --wait` (tens of seconds of pod termination): the webhook configurations go
+  // first, so that the apiserver stops calling the pod, then the cluster-scoped objects by name, and
+  // the namespaces take the rest; the node's stop kills what still runs.
   await admission.deleteMutatingWebhookConfiguration({ name: fullname }).catch(() => undefined);
   await admission.deleteValidatingWebhookConfiguration({ name: fullname }).catch(() => undefined);
   for (const role of ['controller', 'webhook', 'agent']) {

@@ -3,7 +3,7 @@
 # Each step is skipped when its versioned build is already cached.
 . "$(dirname "$0")/lib.sh"
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(kube cassandra minio fake-gcs medusa sshd helm)
+[ ${#want[@]} -eq 0 ] && want=(kube cassandra minio fake-gcs medusa sshd helm node)
 need_pkg() { command -v "$1" >/dev/null 2>&1 || { log "installing $2"; apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }; }
 need_pkg openssl openssl
 need_pkg ssh openssh-client
