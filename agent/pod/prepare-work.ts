@@ -21,7 +21,7 @@ import { nodeRestoreOptions } from '../restore/k8s-restore.js';
 import { planRestore } from '../restore/restore-node.js';
 import { expireStagings, markPrepared, preparedDir, readPrepared, stagedFits } from '../restore/staging.js';
 import type { PodIdentity } from './context.js';
-import type { Reporter } from './reporter.js';
+import { runningReport, type Reporter } from './reporter.js';
 
 type Final = Omit<NodeProgressReport, 'node'>;
 
@@ -99,17 +99,7 @@ export async function prepareWork(
   const downloaded = await stageFiles(
     {
       ...staging,
-      onProgress: (p) =>
-        reporter.update({
-          phase: 'Running',
-          host: source.fqdn,
-          bytesDone: p.bytesDone,
-          bytesTotal: p.bytesTotal,
-          filesDone: p.filesDone,
-          filesTotal: p.filesTotal,
-          bytesPerSecond: Math.round(p.rate),
-          ...(p.etaMs !== undefined ? { etaSeconds: Math.ceil(p.etaMs / 1000) } : {}),
-        }),
+      onProgress: (p) => reporter.update({ ...runningReport(p), host: source.fqdn }),
     },
     plan,
     ctx.log,

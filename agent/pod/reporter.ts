@@ -3,6 +3,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../lib/log.js';
 import { reportNodeProgress, type NodeProgressReport, type ReportedKind } from '../../lib/node-report.js';
+import type { Progress } from '../backup/progress.js';
 
 export interface Reporter {
   /** Records the latest state; sent at most every intervalMs. */
@@ -50,5 +51,20 @@ export function createReporter(
         }
       }
     },
+  };
+}
+
+/** A transfer's progress as the Running report of a node (bytes, files, rate and ETA). */
+export function runningReport(
+  p: Omit<Progress, 'filesSkipped' | 'elapsedMs'>,
+): Omit<NodeProgressReport, 'node'> {
+  return {
+    phase: 'Running',
+    bytesDone: p.bytesDone,
+    bytesTotal: p.bytesTotal,
+    filesDone: p.filesDone,
+    filesTotal: p.filesTotal,
+    bytesPerSecond: Math.round(p.rate),
+    ...(p.etaMs !== undefined ? { etaSeconds: Math.ceil(p.etaMs / 1000) } : {}),
   };
 }

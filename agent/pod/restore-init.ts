@@ -9,7 +9,7 @@ import { restoreEnv } from '../../lib/restore-contract.js';
 import type { NodeContext } from '../cli/context.js';
 import { restoreFromEnvironment } from '../restore/k8s-restore.js';
 import type { PodIdentity } from './context.js';
-import { createReporter } from './reporter.js';
+import { createReporter, runningReport } from './reporter.js';
 
 /** Resolves with the process exit code: non-zero keeps Cassandra from starting on bad data. */
 export async function runRestoreInit(
@@ -28,17 +28,7 @@ export async function runRestoreInit(
     ? createReporter(kc, { kind: 'MedusaRestoreJob', namespace: me.namespace, name: job, node: me.pod }, log)
     : undefined;
   try {
-    const outcome = await restoreFromEnvironment(ctx, env, log, (p) =>
-      reporter?.update({
-        phase: 'Running',
-        bytesDone: p.bytesDone,
-        bytesTotal: p.bytesTotal,
-        filesDone: p.filesDone,
-        filesTotal: p.filesTotal,
-        bytesPerSecond: Math.round(p.rate),
-        ...(p.etaMs !== undefined ? { etaSeconds: Math.ceil(p.etaMs / 1000) } : {}),
-      }),
-    );
+    const outcome = await restoreFromEnvironment(ctx, env, log, (p) => reporter?.update(runningReport(p)));
     log.info(outcome.message, { restored: outcome.restored, staged: outcome.staged ?? false });
     await reporter?.finish({
       phase: 'Succeeded',

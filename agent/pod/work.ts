@@ -19,7 +19,7 @@ import { purge } from '../purge/purge.js';
 import { verifyBackup } from '../verify/verify.js';
 import { podIdentity, podKubeConfig } from './context.js';
 import { agentMetrics } from './health.js';
-import type { Reporter } from './reporter.js';
+import { runningReport, type Reporter } from './reporter.js';
 
 type Final = Omit<NodeProgressReport, 'node'>;
 
@@ -95,16 +95,7 @@ export async function backupWork(ctx: NodeContext, job: MedusaObject, reporter: 
     filter: filter ?? {},
     keepSnapshot: false,
     md5Checks: false,
-    onProgress: (p) =>
-      reporter.update({
-        phase: 'Running',
-        bytesDone: p.bytesDone,
-        bytesTotal: p.bytesTotal,
-        filesDone: p.filesDone,
-        filesTotal: p.filesTotal,
-        bytesPerSecond: Math.round(p.rate),
-        ...(p.etaMs !== undefined ? { etaSeconds: Math.ceil(p.etaMs / 1000) } : {}),
-      }),
+    onProgress: (p) => reporter.update(runningReport(p)),
   });
   agentMetrics.families.bytesUploaded.inc({}, result.bytesUploaded);
   const tokenMap = await (await ctx.cql()).tokenMap();
