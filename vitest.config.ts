@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
 // Cassandra ring. Everything else (webhook, controller, plugin, chart, harness, e2e) uses the
 // apiserver, registers webhooks or installs CRDs, so those files must not overlap each other.
 const nodeLane = [
-  'test/integration/agent-{backup,backup-plan,cassandra,cli,medusa-commands,minio,restore,secured,ssh}.test.ts',
+  // agent-cli and agent-ssh run in the apiserver's lane, which is shorter (measured: 27 vs 37 min).
+  'test/integration/agent-{backup,backup-plan,cassandra,medusa-commands,minio,restore,secured}.test.ts',
   'test/integration/faults-*.test.ts',
   'test/integration/medusa-interop.test.ts',
   'test/integration/s3-*.test.ts',
