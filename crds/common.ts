@@ -177,6 +177,33 @@ export const nodeProgressSchema = z.object({
   totalObjectsWithinGcGrace: goInt().min(0).optional(),
 });
 
+/**
+ * MedusaRestoreJob status.preparation: what a node's prepare_restore reports (its transfer and the
+ * backed-up node it staged), without the backup and purge fields no prepare writes.
+ */
+export const stagingProgress = () =>
+  listMap(
+    z
+      .array(
+        nodeProgressSchema.pick({
+          node: true,
+          phase: true,
+          bytesDone: true,
+          bytesTotal: true,
+          filesDone: true,
+          filesTotal: true,
+          bytesPerSecond: true,
+          etaSeconds: true,
+          lastError: true,
+          lastUpdateTime: true,
+          host: true,
+        }),
+      )
+      .max(1024),
+    ['node'],
+    'Per node: the backup staged and verified while Cassandra ran (kubectl-medusa extension).',
+  );
+
 /** status.progress: one entry per node, keyed by pod name. */
 export const nodeProgress = () =>
   listMap(z.array(nodeProgressSchema).max(1024), ['node'], 'Per-node progress (kubectl-medusa extension).');

@@ -7,6 +7,7 @@ import {
   listMap,
   nodeProgress,
   podNames,
+  stagingProgress,
   tableFilter,
   time,
   withRules,
@@ -76,9 +77,7 @@ export const medusaRestoreJobStatusSchema = z.object({
     description:
       'The prepare_restore MedusaTask that staged the backup on every node before the stop (kubectl-medusa extension).',
   }).optional(),
-  preparation: crdMeta(nodeProgress(), {
-    description: 'Per node: the backup staged and verified while Cassandra ran (kubectl-medusa extension).',
-  }).optional(),
+  preparation: stagingProgress().optional(),
   prepared: crdMeta(time(), {
     description: 'When every node had staged its backup (kubectl-medusa extension).',
   }).optional(),
