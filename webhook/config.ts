@@ -11,7 +11,8 @@ export interface WebhookConfig {
   kubeconfig?: string;
   shutdownGraceMs: number;
   decisionTimeoutMs: number;
-  bodyLimit: string;
+  /** Largest AdmissionReview body accepted, in bytes. */
+  bodyLimitBytes: number;
 }
 
 export const usage = `Usage: medusa-webhook [options]
@@ -67,6 +68,6 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): WebhookConfi
     ...(kubeconfig ? { kubeconfig } : {}),
     shutdownGraceMs: positiveInt('--shutdown-grace', values['shutdown-grace'] ?? '10') * 1000,
     decisionTimeoutMs: 8000,
-    bodyLimit: '6mb',
+    bodyLimitBytes: 6 * 1024 * 1024,
   };
 }

@@ -30,7 +30,7 @@ async function main(): Promise<number> {
     reader: kubeClusterReader(kc),
     log,
     decisionTimeoutMs: config.decisionTimeoutMs,
-    bodyLimit: config.bodyLimit,
+    bodyLimitBytes: config.bodyLimitBytes,
   });
   const port = await webhook.listen(config.port, config.host);
   log.info('listening', { host: config.host, port, cert: config.certFile });

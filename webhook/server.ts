@@ -9,6 +9,7 @@ import {
   type AdmissionOutcome,
   type AdmissionRequest,
 } from './admission/review.js';
+import { bodyBudget } from './body-budget.js';
 import { LookupError, type ClusterReader } from './cluster.js';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.js';
 import { mutateStatefulSet } from './mutate.js';
@@ -23,7 +24,9 @@ export interface WebhookServerOptions {
   reader: ClusterReader;
   log: Logger;
   /** Largest AdmissionReview accepted (an object and its old version, each up to 1.5 MB in etcd). */
-  bodyLimit?: string;
+  bodyLimitBytes?: number;
+  /** Bytes of request bodies held at once; more wait their turn unread (webhook/body-budget.ts). */
+  bodyBudgetBytes?: number;
   /** Time to decide one request; the apiserver gives up after the webhook's timeoutSeconds (≤ 30s). */
   decisionTimeoutMs?: number;
   /** Time for a client to send the whole request, headers and body (docs/webhook.md "Limits"). */
@@ -125,7 +128,12 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const json = express.json({ limit: options.bodyLimit ?? '6mb', strict: true });
+  const bodyLimitBytes = options.bodyLimitBytes ?? 6 * 1024 * 1024;
+  const json = express.json({ limit: bodyLimitBytes, strict: true });
+  const budget = bodyBudget(
+    Math.max(options.bodyBudgetBytes ?? 8 * 1024 * 1024, bodyLimitBytes),
+    bodyLimitBytes,
+  );
   const requireJson = (req: Request, res: Response, next: NextFunction) => {
     if (!req.is('application/json')) return sendError(res, 415, 'expected Content-Type: application/json');
     next();
@@ -139,12 +147,14 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
   app.post(
     routes.mutateStatefulSets,
     requireJson,
+    budget,
     json,
     admission('mutate', (r) => mutateStatefulSet(r, reader)),
   );
   app.post(
     routes.validate,
     requireJson,
+    budget,
     json,
     admission('validate', (r) => validateRequest(r, reader, now())),
   );

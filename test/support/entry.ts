@@ -10,7 +10,7 @@ import { buildSync } from 'esbuild';
 import { repoRoot } from '../bed/paths.js';
 
 // The plugin is not bundled: it imports its commands by computed paths, which a bundle cannot follow.
-export type Entry = 'agent';
+export type Entry = 'agent' | 'webhook';
 
 /** The folders whose TypeScript the entry points are built from. */
 const sourceDirs = ['agent', 'controller', 'crds', 'lib', 'plugin', 'webhook'];

@@ -62,3 +62,23 @@ matchExpressions:
     values: [kube-system, kube-public, kube-node-lease, {{ .Release.Namespace }}]
 {{- end }}
 {{- end }}
+
+{{/*
+Node's heap for a container with the given resources: old space at half the memory limit (Mi or
+Gi), young space small. Node sizes its heap from the cgroup limit close to the whole limit
+(nodejs/node#64646), so without this V8 collects too late and the kubelet OOM-kills the container;
+code and buffers take the other half (the webhook idles at about 130 MB). Empty when no memory limit
+is set in Mi or Gi.
+*/}}
+{{- define "kubectl-medusa.nodeOptions" -}}
+{{- $memory := toString (dig "limits" "memory" "" .) -}}
+{{- $mib := 0 -}}
+{{- if regexMatch "^[0-9]+Mi$" $memory -}}
+{{- $mib = trimSuffix "Mi" $memory | atoi -}}
+{{- else if regexMatch "^[0-9]+Gi$" $memory -}}
+{{- $mib = mul (trimSuffix "Gi" $memory | atoi) 1024 -}}
+{{- end -}}
+{{- if gt $mib 0 -}}
+--max-old-space-size={{ div $mib 2 }} --max-semi-space-size=4
+{{- end -}}
+{{- end -}}
