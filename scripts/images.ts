@@ -179,6 +179,24 @@ function buildBase(key: string): string {
   return ref;
 }
 
+/** Product archives kept in the cache: this build's and the two before it (another clone or a run in
+ * progress may still import one of those); older ones and their podman images are removed, since
+ * every source edit makes a new 130 MB archive. */
+const keptProductArchives = 3;
+
+function pruneOldProductImages(): void {
+  const archives = readdirSync(imagesDir)
+    .filter((name) => /^kubectl-medusa-[0-9a-f]+\.oci\.tar$/.test(name))
+    .map((name) => ({ name, mtime: statSync(join(imagesDir, name)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const { name } of archives.slice(keptProductArchives)) {
+    const key = /^kubectl-medusa-([0-9a-f]+)\.oci\.tar$/.exec(name)![1]!;
+    rmSync(join(imagesDir, name), { force: true });
+    spawnSync('podman', ['rmi', '--ignore', `${imageName}:${key}`]);
+    log(`removed an old image: ${name}`);
+  }
+}
+
 /** Builds (or finds) the product image; returns its OCI archive. */
 export function buildImages(): { archive: string; ref: string } {
   ensureTools();
@@ -219,6 +237,7 @@ export function buildImages(): { archive: string; ref: string } {
     log(
       `built in ${Math.round((Date.now() - started) / 1000)} s: ${archive} (${Math.round(statSync(archive).size / 2 ** 20)} MiB)`,
     );
+    pruneOldProductImages();
   } else if (!imageExists(ref)) {
     log(`loading ${archive}`);
     run('podman', ['load', '-i', archive]);
