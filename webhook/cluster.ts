@@ -1,5 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { withKubeRetry } from '../lib/kube-retry.js';
+import { secretPresence, type SecretPresence } from '../lib/secret-presence.js';
 import { group as medusaGroup, plurals, version as medusaVersion } from '../crds/index.js';
 import { datacenterGroup, datacenterPlural, datacenterVersion } from '../lib/cass-operator.js';
 
@@ -41,6 +42,11 @@ export interface ClusterReader {
   get(resource: Resource, namespace: string, name: string): Promise<KubeObject | undefined>;
   /** Objects of one namespace, or of all namespaces when namespace is undefined. */
   list(resource: Resource, namespace?: string): Promise<KubeObject[]>;
+  /**
+   * Whether a secret exists, read as metadata only (lib/secret-presence.ts); readers that cannot
+   * tell (memory readers) leave it out. Used for warnings only.
+   */
+  secret?(namespace: string, name: string): Promise<SecretPresence>;
 }
 
 /** A lookup that took longer than the admission deadline allows. */
@@ -98,6 +104,16 @@ export function kubeClusterReader(kc: k8s.KubeConfig, timeoutMs = 4000): Cluster
         if (notFound(error)) return [];
         throw error instanceof LookupError ? error : new LookupError(`${what}: ${describe(error)}`);
       }
+    },
+    async secret(namespace, name) {
+      // Same service account as the controller, whose role grants the get (charts: rbac-controller).
+      return withDeadline(`get secret ${namespace}/${name}`, timeoutMs, () =>
+        secretPresence(kc, namespace, name, {
+          deadlineMs: timeoutMs * 0.75,
+          baseDelayMs: 100,
+          maxDelayMs: 1000,
+        }),
+      ).catch((error: unknown) => ({ state: 'unreadable' as const, detail: describe(error) }));
     },
   };
 }

@@ -3,7 +3,9 @@
 // or the MedusaConfiguration the pods wait for; as in k8ssandra-operator the job waits for them
 // (here with a deadline, Timings.datacenterWaitMs) instead of failing at once.
 import type * as k8s from '@kubernetes/client-node';
-import { awaitingConfigurationAnnotation } from '../../crds/binding.js';
+import { awaitingConfigurationAnnotation, configurationAnnotation } from '../../crds/binding.js';
+import { findObject } from '../../lib/medusa-api.js';
+import { bucketSecretOf, missingSecretForPods, secretPresence } from '../../lib/secret-presence.js';
 import { expectedPods, findDatacenter } from '../../lib/datacenter.js';
 import { sidecarName } from '../../webhook/inject/containers.js';
 import type { Context } from '../context.js';
@@ -84,5 +86,25 @@ export async function checkDatacenter(
   });
   // A pod on its way out is not the pod the job will run on.
   const live = pods.items.filter((p) => !p.metadata?.deletionTimestamp).map(seenPod);
-  return datacenterVerdict(dcName, namespace, expected, live);
+  const verdict = datacenterVerdict(dcName, namespace, expected, live);
+  if (verdict.ready) return verdict;
+  const secret = await missingBucketSecret(ctx, namespace, dc.annotations[configurationAnnotation]);
+  return secret ? { ready: false, reason: `${verdict.reason}; ${secret}` } : verdict;
+}
+
+/**
+ * Pods that cannot mount the bucket secret never start, and a kubelet says so only in a FailedMount
+ * Event on the pod: the job's own wait names the secret and the namespace instead.
+ */
+async function missingBucketSecret(
+  ctx: Context,
+  namespace: string,
+  configuration: string | undefined,
+): Promise<string | undefined> {
+  if (!configuration) return undefined;
+  const object = await findObject(ctx.kc, 'medusaconfigurations', namespace, configuration);
+  const secret = bucketSecretOf(object?.spec);
+  if (!secret) return undefined;
+  const presence = await secretPresence(ctx.kc, namespace, secret);
+  return presence.state === 'missing' ? missingSecretForPods(secret, namespace, configuration) : undefined;
 }

@@ -2,21 +2,19 @@
 // SecretAvailable (the bucket secret of storageSecretRef exists in the configuration's namespace)
 // and Ready. The secret is looked up as metadata only (PartialObjectMetadata): its data never
 // reaches the controller, so it cannot reach logs, status or Events.
-import { kubeRequest, KubeApiError } from '../../lib/kube-request.js';
+import { bucketSecretOf, secretNotFound, secretPresence } from '../../lib/secret-presence.js';
 import { patchStatus, type MedusaObject } from '../../lib/medusa-api.js';
 import { setCondition, type Condition, type Context } from '../context.js';
 
-const metadataOnly = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
-
 type Check = Omit<Condition, 'lastTransitionTime'>;
 
-/** Whether the secret exists, from a metadata-only GET; never its contents. */
+/** Whether the secret exists, from a metadata-only GET (lib/secret-presence.ts); never its contents. */
 export async function secretCondition(
   ctx: Context,
   namespace: string,
   storage: Record<string, unknown> | undefined,
 ): Promise<Check> {
-  const secret = String((storage?.storageSecretRef as { name?: string } | undefined)?.name ?? '');
+  const secret = bucketSecretOf({ storageProperties: storage });
   if (!secret) {
     return {
       type: 'SecretAvailable',
@@ -28,39 +26,36 @@ export async function secretCondition(
           : 'no storageSecretRef: no bucket secret is used',
     };
   }
-  try {
-    await kubeRequest(
-      ctx.kc,
-      'GET',
-      `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(secret)}`,
-      undefined,
-      { accept: metadataOnly, retry: { attempts: 2 } },
-    );
-    return { type: 'SecretAvailable', status: 'True', reason: 'SecretAvailable', message: 'SecretAvailable' };
-  } catch (error) {
-    const code = error instanceof KubeApiError ? error.code : 0;
-    if (code === 404) {
+  const presence = await secretPresence(ctx.kc, namespace, secret);
+  switch (presence.state) {
+    case 'present':
+      return {
+        type: 'SecretAvailable',
+        status: 'True',
+        reason: 'SecretAvailable',
+        message: 'SecretAvailable',
+      };
+    case 'missing':
       return {
         type: 'SecretAvailable',
         status: 'False',
         reason: 'SecretNotFound',
-        message: `secret ${secret} not found in namespace ${namespace} (storageSecretRef.name; it must hold the key credentials)`,
+        message: `${secretNotFound(secret, namespace)} (storageSecretRef.name; it must hold the key credentials)`,
       };
-    }
-    if (code === 403) {
+    case 'forbidden':
       return {
         type: 'SecretAvailable',
         status: 'Unknown',
         reason: 'SecretNotChecked',
         message: `the controller may not get secret ${secret} in namespace ${namespace} (RBAC): not checked`,
       };
-    }
-    return {
-      type: 'SecretAvailable',
-      status: 'False',
-      reason: 'SecretUnreadable',
-      message: `secret ${secret} in namespace ${namespace} could not be read: ${code ? `HTTP ${code}` : (error as Error).message}`,
-    };
+    default:
+      return {
+        type: 'SecretAvailable',
+        status: 'False',
+        reason: 'SecretUnreadable',
+        message: `secret ${secret} in namespace ${namespace} could not be read: ${presence.detail}`,
+      };
   }
 }
 

@@ -41,7 +41,13 @@ export async function findLeaks(
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const events = await core.listNamespacedEvent({ namespace });
   texts.push(['Events', JSON.stringify(events.items, bigintAsString)]);
-  for (const plural of ['medusabackupjobs', 'medusabackups', 'medusarestorejobs', 'medusatasks']) {
+  for (const plural of [
+    'medusabackupjobs',
+    'medusabackups',
+    'medusarestorejobs',
+    'medusatasks',
+    'medusaconfigurations',
+  ]) {
     texts.push([plural, JSON.stringify(await listObjects(kc, plural, namespace), bigintAsString)]);
   }
   const leaks: Leak[] = [];

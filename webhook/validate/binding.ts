@@ -8,12 +8,33 @@ import {
   validateMedusaConfiguration,
 } from '../../crds/index.js';
 import { missingConfigurationWarning } from '../binding.js';
+import { bucketSecretOf, missingSecretForPods } from '../../lib/secret-presence.js';
 import { resources, type KubeObject } from '../cluster.js';
 import { bucketKey, clusterKey, writers, type BindingHolder } from './writers.js';
 import { prefixProblems } from './prefix.js';
 import type { Findings, ValidationContext } from './result.js';
 
 // The binding annotations on a CassandraDatacenter or a StatefulSet.
+
+/**
+ * The bucket secret is mounted from the datacenter's own namespace (k8ssandra-operator no longer
+ * copies it either): when it is not there, the pods will not start. A warning, not a refusal: GitOps
+ * and secret operators (sealed-secrets, external-secrets) create it in any order.
+ */
+async function warnOfMissingSecret(
+  configuration: string,
+  spec: { storageProperties?: unknown },
+  ctx: ValidationContext,
+  out: Findings,
+): Promise<void> {
+  const secret = bucketSecretOf(spec);
+  if (!secret || !ctx.reader.secret) return;
+  const presence = await ctx.reader.secret(ctx.namespace, secret);
+  if (presence.state === 'missing')
+    out.warnings.push(
+      `${configurationAnnotation}: ${missingSecretForPods(secret, ctx.namespace, configuration)}`,
+    );
+}
 
 const annotationField = (key: string) => `metadata.annotations[${key}]`;
 
@@ -58,6 +79,7 @@ export async function validateBinding(
   const checked = validateMedusaConfiguration(configuration);
   const spec = checked.ok ? checked.value.spec : undefined;
   if (!spec) return;
+  await warnOfMissingSecret(binding.configuration, spec, ctx, out);
   const prefix = resolvePrefix(binding, spec);
   if (prefix === undefined) {
     out.causes.push({
