@@ -33,6 +33,8 @@ export interface RestoreArgs extends GlobalArgs, WaitArgs {
   name?: string;
   keyspaces?: string[];
   exclude?: string[];
+  /** false with --no-staging: the job opts out of staging (downloads while the datacenter is stopped). */
+  staging?: boolean;
 }
 
 export interface ScheduleCreateArgs extends GlobalArgs {

@@ -183,6 +183,12 @@ export function buildCli(argv: string[]) {
               .option('name', {
                 type: 'string',
                 describe: 'Restore job name (default: restore-<backup>-<time>)',
+              })
+              .option('staging', {
+                type: 'boolean',
+                default: true,
+                describe:
+                  'Stage and verify the backup on every node while Cassandra runs, then stop the datacenter only to move the files into place. --no-staging: download while the datacenter is stopped, as k8ssandra-operator does (the downtime then grows with the size of the backup)',
               }),
           ),
           restoreFilterHelp,
@@ -191,6 +197,10 @@ export function buildCli(argv: string[]) {
           .example(
             'kubectl medusa restore --backup dc1-20261122t101500 --keyspaces shop --wait',
             'restore keyspace shop only',
+          )
+          .example(
+            'kubectl medusa restore --backup dc1-20261122t101500 --no-staging --wait',
+            'download while the datacenter is stopped (no staging)',
           ),
       (argv) => run(argv, async (io) => (await import('./commands/restore.js')).createRestore(argv, io)),
     )

@@ -27,6 +27,9 @@ describe('kubectl medusa start-up', { timeout: 60_000 }, () => {
     }
     expect(stdout).toMatch(/Exit codes: 0 success; 1 error/);
     expect((await medusa('backup', '--help')).stdout).toContain('--keyspaces');
+    expect((await medusa('restore', '--help')).stdout.replace(/\s+/g, ' ')).toContain(
+      '--no-staging: download while the datacenter is stopped, as k8ssandra-operator does',
+    );
   });
 
   it('does load it for a command that talks to the cluster (so the check above can fail)', async () => {

@@ -4,7 +4,7 @@ import { MedusaError } from '../errors.js';
 import { colorStatus, type Io } from '../io.js';
 import { getResource, type MedusaResource } from '../resources.js';
 import { nodesOf, type Observation } from '../wait.js';
-import { awaitsFilterCheck, stagesRestore } from '../../lib/restore-contract.js';
+import { awaitsFilterCheck, stagedRestoreAnnotation, stagesRestore } from '../../lib/restore-contract.js';
 import { createAndFollow } from './create-and-follow.js';
 import { filterOf, formatOf, kubeFrom, list, manifest, printDryRun, timestampedName } from './common.js';
 
@@ -63,6 +63,12 @@ export async function createRestore(args: RestoreArgs, io: Io): Promise<number> 
     cassandraDatacenter: datacenter,
     ...(filter ? { filter } : {}),
   });
+  const staging = args.staging !== false;
+  // --no-staging: the opt-out the controller honours (lib/restore-contract.ts owns the rule).
+  if (!staging) job.metadata.annotations = { [stagedRestoreAnnotation]: 'false' };
+  const selection = filter
+    ? `${describeFilter(filter)} (with the system keyspaces, as Medusa does; every other table keeps its data)`
+    : '';
   if (args.dryRun) {
     printDryRun(io, job, formatOf(args));
     return 0;
@@ -70,9 +76,9 @@ export async function createRestore(args: RestoreArgs, io: Io): Promise<number> 
   const waited = await createAndFollow(io, kube, {
     plural: restores,
     object: job,
-    notice: filter
-      ? `Datacenter ${datacenter} will be stopped once every node has staged and verified ${args.backup} while Cassandra runs; then ${describeFilter(filter)} is moved into place (with the system keyspaces, as Medusa does; every other table keeps its data) and ${datacenter} started again.`
-      : `Datacenter ${datacenter} will be stopped once every node has staged and verified ${args.backup} while Cassandra runs; then the staged files are moved into place and ${datacenter} started again.`,
+    notice: staging
+      ? `Datacenter ${datacenter} will be stopped once every node has staged and verified ${args.backup} while Cassandra runs; then ${selection ? `${selection} is` : 'the staged files are'} moved into place and ${datacenter} started again.`
+      : `Datacenter ${datacenter} will be stopped without staging (--no-staging): every node downloads ${args.backup}${selection ? `, ${selection},` : ''} while it is stopped, then ${datacenter} is started again.`,
     describeWith: 'restores',
     what: `restore ${name}`,
     observe: observeRestore,
