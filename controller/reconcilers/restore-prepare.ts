@@ -16,7 +16,7 @@ export type PrepareState = 'ready' | 'waiting' | { message: string; reports?: No
 
 export async function prepareStep(ctx: Context, job: MedusaObject, now: Date): Promise<PrepareState> {
   const status = job.status ?? {};
-  if (!stagesRestore(job) || status.preparation) return 'ready';
+  if (!stagesRestore(job) || status.prepared) return 'ready';
   const { namespace = '', name: jobName } = job.metadata;
   const dcName = String(job.spec?.cassandraDatacenter ?? '');
   const name = prepareTaskName(jobName);

@@ -103,7 +103,8 @@ export async function reconcileRestoreJob(ctx: Context, namespace: string, name:
     // Staged: every node downloads and verifies while Cassandra runs; the stop waits for all of them.
     const prepared = await prepareStep(ctx, job, now);
     if (prepared === 'waiting') return { requeueAfterMs: ctx.timings.pollMs };
-    if (prepared !== 'ready') return fail(ctx, job, prepared.message, undefined, prepared.reports);
+    if (prepared !== 'ready')
+      return fail(ctx, job, prepared.message, undefined, prepared.reports, 'preparation');
     // The downtime counts from here: the first request to stop.
     if (!status.stopRequested) await update({ stopRequested: kubeTime(now) });
     await stopDatacenter(ctx, dc);
@@ -260,6 +261,8 @@ async function fail(
   message: string,
   dc: Datacenter | undefined,
   reports?: NodeReport[],
+  /** Where the nodes' reports go: a failed prepare's are staging reports, not restore progress. */
+  reportsIn: 'progress' | 'preparation' = 'progress',
 ): Promise<Result> {
   const { namespace = '', name } = job.metadata;
   const now = ctx.now();
@@ -275,7 +278,7 @@ async function fail(
     message,
     inProgress: [],
     ...(reports
-      ? { failed: reports.filter((r) => r.phase === 'Failed').map((r) => r.node), progress: reports }
+      ? { failed: reports.filter((r) => r.phase === 'Failed').map((r) => r.node), [reportsIn]: reports }
       : { failed: [] }),
     conditions: endConditions(
       job.status?.conditions as Condition[] | undefined,

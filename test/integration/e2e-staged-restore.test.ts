@@ -1,10 +1,15 @@
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import * as k8s from '@kubernetes/client-node';
 import { Client } from 'cassandra-driver';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createObject, findObject, type MedusaObject } from '../../lib/medusa-api.js';
+import { findObject, type MedusaObject } from '../../lib/medusa-api.js';
 import { CassandraCluster } from '../bed/cassandra.js';
 import { waitUntil } from '../bed/proc.js';
 import { containerLogFile } from '../harness/kubelet/container-process.js';
@@ -17,7 +22,8 @@ import { startStack, waitForDatacenterReady, type Stack } from '../support/stack
 // and verify its backup while Cassandra runs (a prepare_restore MedusaTask), then stops the
 // datacenter and the medusa-restore init container only moves the staged files into place. The
 // status records the stop, the restart and the downtime, the rows are exactly the backed-up ones,
-// and the staging folder is gone. A job that opts out restores as k8ssandra's does.
+// and the staging folder is gone. A job that opts out restores as k8ssandra's does. A backup that
+// cannot be staged fails the job while Cassandra keeps running.
 
 const namespace = `staged-${process.pid}`;
 const bucket = `staged-${process.pid}`;
@@ -163,19 +169,25 @@ describe('a staged restore through the controller', () => {
     expect(described.stdout).toContain('Staged while running (sr-staged-prepare):');
   }, 900_000);
 
-  it('restores as k8ssandra does when the job opts out: downloaded while stopped, no prepare task', async () => {
+  it('restores as k8ssandra does with `kubectl medusa restore --no-staging`: the job opts out, downloaded while stopped, no prepare task', async () => {
     await damage();
     await client.shutdown();
-    await createObject(kc, 'medusarestorejobs', namespace, {
-      apiVersion: 'medusa.k8ssandra.io/v1alpha1',
-      kind: 'MedusaRestoreJob',
-      metadata: {
-        name: 'sr-plain',
-        namespace,
-        annotations: { 'medusa.k8ssandra.io/staged-restore': 'false' },
-      },
-      spec: { backup: backupName, cassandraDatacenter: 'dc1' },
-    });
+    const result = await plugin(
+      'restore',
+      '--backup',
+      backupName,
+      '--name',
+      'sr-plain',
+      '--no-staging',
+      '--wait',
+      '--timeout',
+      '10m',
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('will be stopped without staging (--no-staging)');
+    expect(result.stderr).not.toMatch(/stag(ed|ing) and verified|Staging/);
+    const created = await findObject(kc, 'medusarestorejobs', namespace, 'sr-plain');
+    expect(created?.metadata.annotations).toMatchObject({ 'medusa.k8ssandra.io/staged-restore': 'false' });
     const s = (await finished('sr-plain')).status!;
     expect(s.message).toBeUndefined();
     expect(s.prepareTask).toBeUndefined();
@@ -188,5 +200,56 @@ describe('a staged restore through the controller', () => {
     expect(await rowIds(client, keyspace)).toEqual(range(0, 200));
     expect(stagings()).toEqual([]);
     expect(existsSync(join(cluster.nodes[0]!.dir, 'data', '.last-restore'))).toBe(true);
+  }, 900_000);
+
+  // Last: it damages the backup the tests above restore.
+  it('a backup that cannot be staged (an SSTable object corrupted in storage) fails the job before the stop: the error in status.preparation, the pod never stopped, rows unchanged', async () => {
+    await damage();
+    const pod = await core.readNamespacedPod({ name: 'dc1-0', namespace });
+    // 16 bytes flipped in the middle of the backup's Data.db of sr_app: same key, same size.
+    const s3 = minioClient();
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'staged/' }));
+    const key = listed.Contents?.map((o) => o.Key!).find(
+      (k) => k.includes(`/${backupName}/data/${keyspace}/`) && k.endsWith('-Data.db'),
+    );
+    expect(key).toBeDefined();
+    const data = await (
+      await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+    ).Body!.transformToByteArray();
+    const at = Math.floor(data.length / 2);
+    for (let i = at; i < at + 16 && i < data.length; i++) data[i] = data[i]! ^ 0x5a;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: data }));
+
+    const result = await plugin(
+      'restore',
+      '--backup',
+      backupName,
+      '--name',
+      'sr-bad',
+      '--wait',
+      '--timeout',
+      '10m',
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('staging failed, dc1 was not stopped: dc1-0: ');
+    const s = (await finished('sr-bad')).status!;
+    const [report] = s.preparation as { node: string; phase: string; lastError: string }[];
+    expect(report).toMatchObject({ node: 'dc1-0', phase: 'Failed' });
+    expect(report!.lastError).toMatch(
+      new RegExp(`${key!.slice(key!.indexOf(`/${backupName}/`) + 1).replace(/[.]/g, '\\.')}.*checksum`),
+    );
+    expect(s.message).toBe(`staging failed, dc1 was not stopped: dc1-0: ${report!.lastError}`);
+    expect(s.failed).toEqual(['dc1-0']);
+    expect(s.progress).toBeUndefined(); // no node started restoring
+    expect(s.prepared).toBeUndefined();
+    expect(s.stopRequested).toBeUndefined();
+    expect(s.datacenterStopped).toBeUndefined();
+    // The same pod, never stopped, answering with the rows it had.
+    const after = await core.readNamespacedPod({ name: 'dc1-0', namespace });
+    expect(after.metadata?.uid).toBe(pod.metadata?.uid);
+    expect(after.status?.containerStatuses?.find((c) => c.name === 'cassandra')?.restartCount).toBe(
+      pod.status?.containerStatuses?.find((c) => c.name === 'cassandra')?.restartCount,
+    );
+    expect(await rowIds(client, keyspace)).toEqual(range(500, 510));
   }, 900_000);
 });
