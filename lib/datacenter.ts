@@ -40,8 +40,12 @@ export interface DatacenterModel {
   bound: boolean;
   /** Nodes the spec asks for: spec.size, or spec.replicas (Kubernetes' default 1 when unset). */
   size: number;
-  /** Cassandra's name of the datacenter (spec.datacenterName override, else the object name). */
-  cassandraName: string;
+  /**
+   * Cassandra's name of the datacenter: a CassandraDatacenter's spec.datacenterName, else its object
+   * name; a plain StatefulSet's from the datacenter variable its image reads (plainDatacenterEnv),
+   * else unknown (undefined): the name of a StatefulSet says nothing of Cassandra's own.
+   */
+  cassandraName?: string;
   /** Racks of a CassandraDatacenter (spec.racks; one `default` rack when none is declared). */
   racks?: { names: string[]; declared: boolean };
   /** Pod names the spec implies, in rack order (cass-operator's StatefulSet names for a cassdc). */
@@ -90,6 +94,25 @@ export function cassandraDatacenterModel(namespace: string, dc: DatacenterObject
   };
 }
 
+/**
+ * The variables the common Cassandra images take the datacenter's name from: the official image's
+ * CASSANDRA_DC (written into cassandra-rackdc.properties) and Bitnami's CASSANDRA_DATACENTER.
+ */
+export const plainDatacenterEnv = ['CASSANDRA_DC', 'CASSANDRA_DATACENTER'] as const;
+
+/** A plain StatefulSet's Cassandra datacenter name, when its pod template sets one literally. */
+function plainCassandraName(sts: DatacenterObject): string | undefined {
+  const containers =
+    (sts.spec as { template?: { spec?: { containers?: k8s.V1Container[] } } } | undefined)?.template?.spec
+      ?.containers ?? [];
+  for (const container of containers)
+    for (const variable of plainDatacenterEnv) {
+      const value = text(container.env?.find((e) => e.name === variable)?.value);
+      if (value) return value;
+    }
+  return undefined;
+}
+
 /** spec.replicas as Kubernetes reads it: 1 when unset. */
 export const replicasOf = (sts: { spec?: { replicas?: unknown } }): number =>
   typeof sts.spec?.replicas === 'number' ? sts.spec.replicas : 1;
@@ -99,6 +122,7 @@ export function statefulSetModel(namespace: string, sts: DatacenterObject): Data
   const name = sts.metadata?.name ?? '';
   const replicas = replicasOf(sts);
   const annotations = sts.metadata?.annotations ?? {};
+  const cassandraName = plainCassandraName(sts);
   const matchLabels =
     (sts.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector
       ?.matchLabels ?? {};
@@ -109,7 +133,7 @@ export function statefulSetModel(namespace: string, sts: DatacenterObject): Data
     annotations,
     bound: annotations[configurationAnnotation] !== undefined,
     size: replicas,
-    cassandraName: name,
+    ...(cassandraName ? { cassandraName } : {}),
     pods: Array.from({ length: replicas }, (_, i) => `${name}-${i}`),
     podSelector: Object.entries(matchLabels)
       .map(([k, v]) => `${k}=${v}`)

@@ -84,7 +84,7 @@ describe('validateRestoreJob', () => {
       'spec.cassandraDatacenter: CassandraDatacenter "dc2" has 4 nodes but MedusaBackup "short" has 3 in datacenter "east": node counts must match',
     ]);
     expect(await into('west-only')).toEqual([
-      'spec.cassandraDatacenter: MedusaBackup "west-only" was taken in datacenter "west", not "east": restore into a datacenter of the same name (spec.datacenterName)',
+      'spec.cassandraDatacenter: MedusaBackup "west-only" was taken in datacenter "west", not "east": restore into a datacenter of the same Cassandra name (spec.datacenterName)',
     ]);
   });
 
@@ -134,5 +134,46 @@ describe('validateRestoreJob', () => {
     expect(await check({ ...spec, filter: { exclude: ['audit', 'audit.*'] } })).toEqual([
       'spec.filter.exclude[1]: "audit" repeats exclude[0]',
     ]);
+  });
+
+  describe('a plain StatefulSet, whose name says nothing of the Cassandra datacenter', () => {
+    // The official image's default: CASSANDRA_DC unset, Cassandra's datacenter "datacenter1".
+    const statefulSet = (env: { name: string; value: string }[]): KubeObject => ({
+      metadata: { name: 'cassandra', namespace, annotations: { [configurationAnnotation]: 'minio' } },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'cassandra' } },
+        template: { spec: { containers: [{ name: 'cassandra', image: 'cassandra:5.0', env }] } },
+      },
+    });
+    const taken = (dc: string) => ({
+      resource: resources.backup,
+      object: {
+        ...backup('sts-backup', {
+          ...complete,
+          totalNodes: 3,
+          finishedNodes: 3,
+          nodes: nodes(['rack1', 'rack1', 'rack1'], dc),
+        }),
+        spec: { cassandraDatacenter: 'cassandra' },
+      },
+    });
+    const readerWith = (env: { name: string; value: string }[], dc: string) =>
+      memoryClusterReader([{ resource: resources.statefulSet, object: statefulSet(env) }, taken(dc)]);
+    const spec = { backup: 'sts-backup', cassandraDatacenter: 'cassandra' };
+
+    it('restores a backup taken in "datacenter1" when the pod template does not name the datacenter', async () => {
+      expect(await check(spec, readerWith([], 'datacenter1'))).toEqual([]);
+    });
+
+    it('compares with CASSANDRA_DC (official image) or CASSANDRA_DATACENTER (Bitnami) when set', async () => {
+      expect(await check(spec, readerWith([{ name: 'CASSANDRA_DC', value: 'eu1' }], 'eu1'))).toEqual([]);
+      expect(await check(spec, readerWith([{ name: 'CASSANDRA_DATACENTER', value: 'eu1' }], 'eu1'))).toEqual(
+        [],
+      );
+      expect(await check(spec, readerWith([{ name: 'CASSANDRA_DC', value: 'eu2' }], 'eu1'))).toEqual([
+        'spec.cassandraDatacenter: MedusaBackup "sts-backup" was taken in datacenter "eu1", not "eu2": restore into a datacenter of the same Cassandra name (CASSANDRA_DC or CASSANDRA_DATACENTER in the pod template)',
+      ]);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { validateMedusaBackup, validateMedusaRestoreJob, type MedusaBackupStatus } from '../../crds/index.js';
+import { plainDatacenterEnv } from '../../lib/datacenter.js';
 import { validateRestoreFilter } from '../../lib/restore-contract.js';
 import { resources } from '../cluster.js';
 import { requireBoundDatacenter, type Datacenter } from './datacenter.js';
@@ -51,7 +52,7 @@ function checkTopology(backup: string, status: MedusaBackupStatus, dc: Datacente
   if (dc.cassandraName !== undefined && allNodes.length > 0 && nodes.length === 0) {
     out.causes.push({
       field,
-      message: `MedusaBackup "${backup}" was taken in datacenter "${held.join('", "')}", not "${dc.cassandraName}": restore into a datacenter of the same name (spec.datacenterName)`,
+      message: `MedusaBackup "${backup}" was taken in datacenter "${held.join('", "')}", not "${dc.cassandraName}": restore into a datacenter of the same Cassandra name (${dc.kind === 'StatefulSet' ? `${plainDatacenterEnv.join(' or ')} in the pod template` : 'spec.datacenterName'})`,
     });
     return;
   }
