@@ -178,6 +178,8 @@ const columns: Record<string, [string, PrinterColumn['type'], string][]> = {
   MedusaConfiguration: [
     ['Ready', 'string', '.status.conditions[?(@.type=="Ready")].status'],
     ['SecretAvailable', 'string', '.status.conditions[?(@.type=="SecretAvailable")].status'],
+    ['StorageReachable', 'string', '.status.conditions[?(@.type=="StorageReachable")].status'],
+    ['Last Check', 'date', '.status.lastStorageCheck'],
     ['Message', 'string', '.status.conditions[?(@.type=="Ready")].message'],
     ['Age', 'date', '.metadata.creationTimestamp'],
   ],

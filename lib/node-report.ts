@@ -54,3 +54,40 @@ export async function reportNodeProgress(
     },
   );
 }
+
+/** One pod's check of its MedusaConfiguration's storage (agent/pod/storage-check.ts). */
+export interface StorageCheckReport {
+  node: string;
+  reachable: boolean;
+  /** First line of the storage's answer; never a credential (drivers do not echo them). */
+  error?: string;
+}
+
+/**
+ * Applies this pod's entry of the MedusaConfiguration's status.storageChecks (a list-map keyed by
+ * node, one field manager per pod, as for progress), stamping lastCheckTime. The controller turns
+ * the entries into the StorageReachable condition (controller/reconcilers/storage-reachable.ts).
+ */
+export async function reportStorageCheck(
+  kc: KubeConfig,
+  namespace: string,
+  configuration: string,
+  report: StorageCheckReport,
+): Promise<void> {
+  const entry = { ...report, lastCheckTime: kubeTime(new Date()) };
+  await kubeRequest(
+    kc,
+    'PATCH',
+    medusaPath('medusaconfigurations', namespace, configuration, 'status'),
+    {
+      apiVersion,
+      kind: 'MedusaConfiguration',
+      metadata: { name: configuration, namespace },
+      status: { storageChecks: [entry] },
+    },
+    {
+      patchType: 'apply',
+      query: { fieldManager: `medusa-agent-${report.node}`.slice(0, 128), force: 'true' },
+    },
+  );
+}

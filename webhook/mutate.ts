@@ -59,6 +59,7 @@ function planFor(
       cluster,
       prefix,
       cassandraApi: cassandraApiOf(sts, datacenter),
+      configuration,
       ...(managementApiSecret ? { managementApiSecret } : {}),
     });
   } catch (error) {

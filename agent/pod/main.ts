@@ -6,6 +6,7 @@ import { startHealthServer, startMetricsServer } from './health.js';
 import { runRestoreInit } from './restore-init.js';
 import { runSidecar } from './sidecar.js';
 import { sweepStagings } from './prepare-work.js';
+import { startStorageChecks, storageCheckSeconds } from './storage-check.js';
 
 export async function runPodMode(
   mode: 'sidecar' | 'restore',
@@ -45,9 +46,22 @@ export async function runPodMode(
       void sweepStagings(ctx, kc, me).catch((error: unknown) => log.warn('sweep failed', { error }));
     const sweeper = setInterval(sweep, 3_600_000);
     sweep();
+    // StorageReachable on the bound MedusaConfiguration (env set by the webhook; absent outside it).
+    const checks = env.MEDUSA_CONFIGURATION
+      ? startStorageChecks({
+          kc,
+          store: ctx.store(),
+          prefix: ctx.prefix,
+          me,
+          configuration: env.MEDUSA_CONFIGURATION,
+          intervalSeconds: storageCheckSeconds(env),
+          log,
+        })
+      : undefined;
     try {
       await runSidecar({ kc, ctx, me, log, signal: stop.signal });
     } finally {
+      checks?.stop();
       clearInterval(sweeper);
       await Promise.all([health.stop(), metrics?.stop()]);
       await grpc.settled();

@@ -1,10 +1,11 @@
 // MedusaConfiguration status, as k8ssandra-operator's MedusaConfiguration controller keeps it:
 // SecretAvailable (the bucket secret of storageSecretRef exists in the configuration's namespace)
-// and Ready. The secret is looked up as metadata only (PartialObjectMetadata): its data never
+// and Ready; and ours, StorageReachable, from the pods' storage checks (storage-reachable.ts). The secret is looked up as metadata only (PartialObjectMetadata): its data never
 // reaches the controller, so it cannot reach logs, status or Events.
 import { bucketSecretOf, secretNotFound, secretPresence } from '../../lib/secret-presence.js';
 import { patchStatus, type MedusaObject } from '../../lib/medusa-api.js';
 import { setCondition, type Condition, type Context } from '../context.js';
+import { storageReachable, type StorageCheck } from './storage-reachable.js';
 
 type Check = Omit<Condition, 'lastTransitionTime'>;
 
@@ -59,7 +60,7 @@ export async function secretCondition(
   }
 }
 
-/** Writes SecretAvailable and Ready when they changed; returns the Ready status. */
+/** Writes SecretAvailable, StorageReachable and Ready when they changed; returns the Ready status. */
 export async function reconcileConfigurationStatus(
   ctx: Context,
   configuration: MedusaObject,
@@ -68,15 +69,22 @@ export async function reconcileConfigurationStatus(
   const now = ctx.now();
   const storage = configuration.spec?.storageProperties as Record<string, unknown> | undefined;
   const secret = await secretCondition(ctx, namespace, storage);
+  const reach = storageReachable(
+    configuration.status?.storageChecks as StorageCheck[] | undefined,
+    String(storage?.bucketName ?? ''),
+    now,
+  );
   const before = configuration.status?.conditions as Condition[] | undefined;
   const observedGeneration = (configuration.metadata as { generation?: number }).generation;
   const withGeneration = (c: Check): Check =>
     observedGeneration === undefined ? c : { ...c, observedGeneration };
   let conditions = setCondition(before, withGeneration(secret), now);
-  const ready: Check =
-    secret.status === 'False'
-      ? { type: 'Ready', status: 'False', reason: secret.reason, message: secret.message }
-      : { type: 'Ready', status: 'True', reason: 'Ready', message: 'Ready' };
+  conditions = setCondition(conditions, withGeneration(reach.condition), now);
+  // A missing secret first (the pods cannot start), then storage the pods cannot reach.
+  const blocker = [secret, reach.condition].find((c) => c.status === 'False');
+  const ready: Check = blocker
+    ? { type: 'Ready', status: 'False', reason: blocker.reason, message: blocker.message }
+    : { type: 'Ready', status: 'True', reason: 'Ready', message: 'Ready' };
   conditions = setCondition(conditions, withGeneration(ready), now);
   const changed = (type: string) => {
     const a = before?.find((c) => c.type === type);
@@ -89,10 +97,17 @@ export async function reconcileConfigurationStatus(
       a.observedGeneration !== b.observedGeneration
     );
   };
-  if (changed('SecretAvailable') || changed('Ready')) {
-    await patchStatus(ctx.kc, 'medusaconfigurations', namespace, name, { conditions });
+  const lastCheck = reach.lastCheck ?? null;
+  const checkMoved = (configuration.status?.lastStorageCheck ?? null) !== lastCheck;
+  if (changed('SecretAvailable') || changed('StorageReachable') || changed('Ready') || checkMoved) {
+    await patchStatus(ctx.kc, 'medusaconfigurations', namespace, name, {
+      conditions,
+      lastStorageCheck: lastCheck,
+    });
     if (secret.status === 'False' && changed('SecretAvailable'))
       await ctx.events.event(configuration, 'Warning', secret.reason, secret.message);
+    if (reach.condition.status === 'False' && changed('StorageReachable'))
+      await ctx.events.event(configuration, 'Warning', reach.condition.reason, reach.condition.message);
   }
   return ready.status;
 }

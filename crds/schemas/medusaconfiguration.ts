@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { conditions, crdMeta, localObjectReference } from '../common.js';
+import { conditions, crdMeta, listMap, localObjectReference, time } from '../common.js';
 import { defineKind } from '../define-kind.js';
 import {
   encryptionStoresSchema,
@@ -58,10 +58,28 @@ export const medusaConfigurationSpecSchema = crdMeta(
   { description: 'MedusaConfigurationSpec defines the desired state of MedusaConfiguration.' },
 );
 
-export const medusaConfigurationConditionTypes = ['SecretAvailable', 'Ready'] as const;
+export const medusaConfigurationConditionTypes = ['SecretAvailable', 'StorageReachable', 'Ready'] as const;
+
+/** One pod's last check of the storage (its medusa sidecar, agent/pod/storage-check.ts). */
+export const storageCheckSchema = z.object({
+  node: crdMeta(z.string().min(1).max(253), { description: 'Pod whose medusa sidecar checked the storage.' }),
+  reachable: crdMeta(z.boolean(), {
+    description: 'Whether the bucket could be listed with its credentials.',
+  }),
+  error: crdMeta(z.string().max(4096), { description: 'Why not, when it could not.' }).optional(),
+  lastCheckTime: time(),
+});
 
 export const medusaConfigurationStatusSchema = z.object({
   conditions: conditions().optional(),
+  storageChecks: listMap(
+    z.array(storageCheckSchema).max(1024),
+    ['node'],
+    'Per pod: its last check of the storage (kubectl-medusa extension).',
+  ).optional(),
+  lastStorageCheck: crdMeta(time(), {
+    description: 'When the newest check counted in StorageReachable was made (kubectl-medusa extension).',
+  }).optional(),
 });
 
 export const medusaConfiguration = defineKind({
@@ -83,6 +101,19 @@ export const medusaConfiguration = defineKind({
       type: 'string',
       jsonPath: '.status.conditions[?(@.type=="SecretAvailable")].status',
       description: 'Whether the bucket secret exists in the namespace',
+    },
+    {
+      name: 'StorageReachable',
+      type: 'string',
+      jsonPath: '.status.conditions[?(@.type=="StorageReachable")].status',
+      description: 'Whether the pods bound to it reach the bucket',
+    },
+    {
+      name: 'Last Check',
+      type: 'date',
+      jsonPath: '.status.lastStorageCheck',
+      description: 'When the storage was last checked',
+      priority: 1,
     },
     {
       name: 'Message',

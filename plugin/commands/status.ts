@@ -18,6 +18,8 @@ export interface DatacenterStatus {
   namespace: string;
   kind: Datacenter['kind'];
   configuration: string | null;
+  /** The bound MedusaConfiguration's conditions (null: not bound, or it does not exist). */
+  configurationStatus: ConfigurationStatus | null;
   prefix: string | null;
   pods: { name: string; phase: string; agent: boolean; restoreInit: boolean }[];
   lastSuccessfulBackup: { name: string; finished: string | null; type: string; size: string | null } | null;
@@ -26,6 +28,34 @@ export interface DatacenterStatus {
   schedules: { name: string; cron: string; suspended: boolean; next: string | null }[];
   running: { name: string; kind: string; phase: string; nodes: string }[];
   errors: string[];
+}
+
+export interface ConfigurationStatus {
+  ready: string;
+  secretAvailable: string;
+  storageReachable: string;
+  lastStorageCheck: string | null;
+  /** The message of each condition that is not True. */
+  problems: string[];
+}
+
+type Condition = { type: string; status: string; message?: string };
+
+function configurationStatus(configuration: MedusaResource | undefined): ConfigurationStatus | null {
+  if (!configuration) return null;
+  const conditions = (configuration.status?.conditions as Condition[] | undefined) ?? [];
+  const of = (type: string) => conditions.find((c) => c.type === type);
+  const types = ['SecretAvailable', 'StorageReachable'];
+  return {
+    ready: of('Ready')?.status ?? 'Unknown',
+    secretAvailable: of('SecretAvailable')?.status ?? 'Unknown',
+    storageReachable: of('StorageReachable')?.status ?? 'Unknown',
+    lastStorageCheck: (configuration.status?.lastStorageCheck as string | undefined) ?? null,
+    problems: types.flatMap((t) => {
+      const c = of(t);
+      return c && c.status !== 'True' && c.message ? [`${t}: ${c.message}`] : [];
+    }),
+  };
 }
 
 async function datacenterNames(kube: Kube, namespace: string): Promise<string[]> {
@@ -94,6 +124,11 @@ async function gather(
     namespace: dc.namespace,
     kind: dc.kind,
     configuration: dc.annotations[configurationAnnotation] ?? null,
+    configurationStatus: configurationStatus(
+      (objects.medusaconfigurations ?? []).find(
+        (c) => c.metadata.name === dc.annotations[configurationAnnotation],
+      ),
+    ),
     prefix: dc.annotations[prefixAnnotation] ?? null,
     pods,
     lastSuccessfulBackup: good
@@ -158,10 +193,23 @@ function render(io: Io, s: DatacenterStatus): string {
         ? io.color.green(`${injected}/${s.pods.length} pods injected`)
         : io.color.red(`${injected}/${s.pods.length} pods injected`);
   const good = s.lastSuccessfulBackup;
+  const c = s.configurationStatus;
+  const state = (type: string, value: string) =>
+    `${type} ${value === 'True' ? io.color.green(value) : value === 'False' ? io.color.red(value) : io.color.yellow(value)}`;
+  const conditionsLine = c
+    ? [
+        state('Ready', c.ready),
+        state('SecretAvailable', c.secretAvailable),
+        state('StorageReachable', c.storageReachable) +
+          (c.lastStorageCheck ? ` (checked ${whenOf(c.lastStorageCheck)})` : ''),
+      ].join('  ')
+    : io.color.red(s.configuration ? 'the MedusaConfiguration does not exist' : '-');
   const lines = [
     io.color.bold(`Datacenter ${s.namespace}/${s.name}`) + ` (${s.kind})`,
     renderFields([
       ['Configuration', s.configuration ?? io.color.red('not bound')],
+      ['Conditions', conditionsLine],
+      ...(c?.problems ?? []).map((p): [string, string] => ['Problem', io.color.red(p)]),
       ['Prefix', s.prefix ?? '(from the configuration)'],
       ['Backup agent', agentLine],
       [
@@ -241,7 +289,13 @@ export async function status(args: StatusArgs, io: Io): Promise<void> {
     );
     return;
   }
-  const plurals = ['medusabackups', 'medusabackupschedules', 'medusabackupjobs', 'medusarestorejobs'];
+  const plurals = [
+    'medusabackups',
+    'medusabackupschedules',
+    'medusabackupjobs',
+    'medusarestorejobs',
+    'medusaconfigurations',
+  ];
   const objects: Record<string, MedusaResource[]> = {};
   const namespaced = { ...kube, listNamespace: kube.namespace };
   await Promise.all(plurals.map(async (p) => (objects[p] = await listResources(namespaced, p))));

@@ -519,6 +519,7 @@ agent       list              medusarestorejobs.medusa.k8ssandra.io             
 agent       patch             medusabackupjobs.medusa.k8ssandra.io[status]                   release    yes      reportNodeProgress
 agent       patch             medusatasks.medusa.k8ssandra.io[status]                        release    yes      reportNodeProgress
 agent       patch             medusarestorejobs.medusa.k8ssandra.io[status]                  release    yes      reportNodeProgress (medusa-restore)
+agent       patch             medusaconfigurations.medusa.k8ssandra.io[status]               release    yes      reportStorageCheck
 agent       list,create,delete  medusabackups.medusa.k8ssandra.io                            release    yes      sync task
 agent       patch             medusabackups.medusa.k8ssandra.io[status]                      release    yes      sync task
 controller  list,delete        secrets                                                        cassandra  no       one secret by name, metadata only

@@ -1,5 +1,10 @@
 import * as k8s from '@kubernetes/client-node';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +15,7 @@ import { kubeconfigPath } from '../bed/kube.js';
 import { runDir } from '../bed/paths.js';
 import { minio } from '../bed/stores.js';
 import { adminConfig } from '../support/kube.js';
-import { minioClient } from '../support/plugin.js';
+import { minioClient, pluginIn } from '../support/plugin.js';
 import { findLeaks } from '../support/secrets.js';
 import { boundStatefulSet, medusaConfiguration, startStack, type Stack } from '../support/stack.js';
 
@@ -82,6 +87,12 @@ describe('a bucket secret missing from the datacenter namespace', () => {
     const folder = join(runDir, 'confcond', namespace);
     mkdirSync(folder, { recursive: true });
     const sts = boundStatefulSet('dc1', 1, 'confcond');
+    // The sidecar checks storage every 5 minutes; here every 2 s (env kept by the injection).
+    sts.spec!.template.spec!.containers.push({
+      name: 'medusa',
+      image: 'medusa',
+      env: [{ name: 'MEDUSA_STORAGE_CHECK_SECONDS', value: '2' }],
+    });
     writeFileSync(join(folder, 'dc1.json'), JSON.stringify(sts));
     const applied = await kubectl('apply', '-f', join(folder, 'dc1.json'));
     expect(applied.code, applied.stderr).toBe(0);
@@ -145,4 +156,83 @@ describe('a bucket secret missing from the datacenter namespace', () => {
     const { leaks } = await findLeaks(kc, namespace, { secretKey: minio.secretAccessKey }, [applied.stderr]);
     expect(leaks).toEqual([]);
   }, 600_000);
+
+  it('StorageReachable: the sidecars list the bucket with the credentials they mount; shown in kubectl get and kubectl medusa status', async () => {
+    const reachable = await waitFor(
+      'StorageReachable=True',
+      async () => {
+        const c = await findObject(kc, 'medusaconfigurations', namespace, 'medusa');
+        return condition(c, 'StorageReachable')?.status === 'True' ? c : undefined;
+      },
+      60_000,
+    );
+    expect(condition(reachable, 'StorageReachable')).toMatchObject({
+      reason: 'StorageReachable',
+      message: `bucket ${bucket} listed from 1 pods: dc1-0`,
+    });
+    const checked = Date.parse(String(reachable.status?.lastStorageCheck));
+    expect(Date.now() - checked).toBeLessThan(60_000);
+    const table = await kubectl('get', 'medusaconfigurations', '-o', 'wide');
+    expect(table.stdout.split('\n')[0]).toMatch(
+      /NAME\s+READY\s+SECRETAVAILABLE\s+STORAGEREACHABLE\s+LAST CHECK\s+MESSAGE\s+AGE/,
+    );
+    expect(table.stdout.split('\n')[1]).toMatch(/^medusa\s+True\s+True\s+True\s+\d+s\s+Ready/);
+    const medusa = pluginIn(namespace, 120_000);
+    const shown = await medusa('status', 'dc1');
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(
+      /Conditions:\s+Ready True\s+SecretAvailable True\s+StorageReachable True \(checked/,
+    );
+
+    // The bucket goes away (emptied and deleted behind our back): the next checks say so.
+    const s3 = minioClient();
+    const objects = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    const keys = (objects.Contents ?? []).map((o) => ({ Key: o.Key! }));
+    if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+    expect(objects.IsTruncated).toBeFalsy();
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    const unreachable = await waitFor(
+      'StorageReachable=False',
+      async () => {
+        const c = await findObject(kc, 'medusaconfigurations', namespace, 'medusa');
+        return condition(c, 'StorageReachable')?.status === 'False' ? c : undefined;
+      },
+      60_000,
+    );
+    expect(condition(unreachable, 'StorageReachable')).toMatchObject({
+      reason: 'StorageUnreachable',
+      message: expect.stringMatching(
+        new RegExp(
+          `^bucket ${bucket} not reachable from dc1-0: .*bucket.*; reachable from 0 of 1 pods$`,
+          'i',
+        ),
+      ),
+    });
+    expect(condition(unreachable, 'Ready')).toMatchObject({ status: 'False', reason: 'StorageUnreachable' });
+    const warned = (await eventsOf('medusa')).filter((e) => e.reason === 'StorageUnreachable');
+    expect(warned[0]?.type).toBe('Warning');
+    const broken = await medusa('status', 'dc1');
+    expect(broken.stdout).toMatch(/StorageReachable False/);
+    expect(broken.stdout).toMatch(
+      new RegExp(`Problem:\\s+StorageReachable: bucket ${bucket} not reachable from dc1-0`),
+    );
+
+    // Back: the bucket exists again.
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const back = await waitFor(
+      'StorageReachable=True again',
+      async () => {
+        const c = await findObject(kc, 'medusaconfigurations', namespace, 'medusa');
+        return condition(c, 'Ready')?.status === 'True' ? c : undefined;
+      },
+      60_000,
+    );
+    expect(condition(back, 'StorageReachable')?.status).toBe('True');
+    const { leaks } = await findLeaks(kc, namespace, { secretKey: minio.secretAccessKey }, [
+      shown.stdout,
+      broken.stdout,
+      table.stdout,
+    ]);
+    expect(leaks).toEqual([]);
+  }, 180_000);
 });

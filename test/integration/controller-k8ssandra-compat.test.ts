@@ -86,8 +86,13 @@ describe('MedusaConfiguration status', () => {
     expect(condition(missing, 'Ready')).toMatchObject({ status: 'False', reason: 'SecretNotFound' });
     // kubectl get shows it in the printer columns.
     const table = await kubectl('get', 'medusaconfigurations', '-n', ns.name, '-o', 'wide');
-    expect(table.split('\n')[0]).toMatch(/NAME\s+READY\s+SECRETAVAILABLE\s+MESSAGE\s+AGE/);
-    expect(table.split('\n')[1]).toMatch(/^s3\s+False\s+False\s+secret compat-bucket-key not found/);
+    expect(table.split('\n')[0]).toMatch(
+      /NAME\s+READY\s+SECRETAVAILABLE\s+STORAGEREACHABLE\s+LAST CHECK\s+MESSAGE\s+AGE/,
+    );
+    // No pod checked the storage: Unknown, no time.
+    expect(table.split('\n')[1]).toMatch(
+      /^s3\s+False\s+False\s+Unknown\s+<none>\s+secret compat-bucket-key not found/,
+    );
 
     const secretValue = 'c2VjcmV0LWtleS1tYXRlcmlhbA==';
     await core.createNamespacedSecret({

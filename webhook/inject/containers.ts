@@ -48,6 +48,7 @@ export const managedEnv = [
   'CQL_USERNAME',
   'CQL_PASSWORD',
   'MEDUSA_INI',
+  'MEDUSA_CONFIGURATION',
 ] as const;
 
 const defaultResources: V1ResourceRequirements = {
@@ -80,6 +81,10 @@ function env(plan: InjectionPlan, mode: 'GRPC' | 'RESTORE'): V1EnvVar[] {
     secretEnv('CQL_USERNAME', 'username'),
     secretEnv('CQL_PASSWORD', 'password'),
     { name: 'MEDUSA_INI', value: plan.medusaIni },
+    // The sidecar reports its periodic storage check on this MedusaConfiguration's status.
+    ...(mode === 'GRPC' && plan.configuration
+      ? [{ name: 'MEDUSA_CONFIGURATION', value: plan.configuration }]
+      : []),
   ];
 }
 

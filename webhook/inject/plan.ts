@@ -25,6 +25,8 @@ export interface InjectionPlan {
   initContainerResources?: V1ResourceRequirements;
   readinessProbe?: V1Probe;
   livenessProbe?: V1Probe;
+  /** The bound MedusaConfiguration: the sidecar reports its storage checks there. */
+  configuration?: string;
   /** Short digest of the plan: changes whenever what is injected changes. */
   hash: string;
 }
@@ -38,6 +40,8 @@ export interface BoundDatacenter {
   managementApiSecret?: string;
   /** How the agent reaches Cassandra (default: the management API). */
   cassandraApi?: 'management-api' | 'jolokia';
+  /** Name of the bound MedusaConfiguration (same namespace). */
+  configuration?: string;
 }
 
 /** The injection plan for a datacenter bound to a (validated, defaulted) configuration. */
@@ -79,6 +83,7 @@ export function planInjection(spec: MedusaConfigurationSpec, dc: BoundDatacenter
       ? { clientEncryptionStores: spec.clientEncryptionStores }
       : {}),
     ...(dc.managementApiSecret ? { managementApiSecret: dc.managementApiSecret } : {}),
+    ...(dc.configuration ? { configuration: dc.configuration } : {}),
     ...(spec.securityContext ? { securityContext: spec.securityContext as V1SecurityContext } : {}),
     ...(spec.containerResources
       ? { containerResources: spec.containerResources as V1ResourceRequirements }
