@@ -91,7 +91,7 @@ describe('MedusaConfiguration status', () => {
     );
     // No pod checked the storage: Unknown, no time.
     expect(table.split('\n')[1]).toMatch(
-      /^s3\s+False\s+False\s+Unknown\s+<none>\s+secret compat-bucket-key not found/,
+      /^s3\s+False\s+False\s+Unknown\s+secret compat-bucket-key not found/,
     );
 
     const secretValue = 'c2VjcmV0LWtleS1tYXRlcmlhbA==';
