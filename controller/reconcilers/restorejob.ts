@@ -4,6 +4,7 @@
 // On failure the restore configuration is removed and the datacenter started again.
 import { randomUUID } from 'node:crypto';
 import { expectedPods, findDatacenter, type Datacenter } from '../../lib/datacenter.js';
+import { refreshAfterRestore } from './restore-refresh-secrets.js';
 import { findObject, kubeTime, patchStatus, type MedusaObject } from '../../lib/medusa-api.js';
 import { endConditions, setCondition, type Condition, type Context, type Timings } from '../context.js';
 import type { Result } from '../loop.js';
@@ -174,6 +175,8 @@ export async function reconcileRestoreJob(ctx: Context, namespace: string, name:
       'RestoreSucceeded',
       `Restore of ${backupName} into ${dcName} finished: ${pods.length} nodes (${how}), datacenter running after ${downtimeSeconds}s down`,
     );
+    // The restored system_auth holds the backup's credentials: cass-operator applies them again.
+    await refreshAfterRestore(ctx, job, dc, restarted);
     return;
   }
   return { requeueAfterMs: ctx.timings.pollMs };

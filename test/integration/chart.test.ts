@@ -502,6 +502,7 @@ controller  patch             medusatasks.medusa.k8ssandra.io[status]           
 controller  patch             medusabackups.medusa.k8ssandra.io[status]                      cassandra  yes      patchStatus
 controller  patch             medusaconfigurations.medusa.k8ssandra.io[status]               cassandra  yes      configuration conditions
 controller  get               secrets                                                        cassandra  yes      SecretAvailable, metadata only
+controller  patch             secrets                                                        cassandra  yes      k8ssandra.io/refresh after a restore
 controller  get,list,patch    statefulsets.apps                                              cassandra  yes      findDatacenter, stop and start, restore env
 controller  get,list,patch    cassandradatacenters.cassandra.datastax.com                    cassandra  yes      findDatacenter, purge schedules, restore
 controller  list              pods                                                           cassandra  yes      restore waits for pods
