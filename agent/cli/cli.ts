@@ -1,28 +1,17 @@
 // The yargs command tree of `medusa-agent`: cassandra-medusa's commands and options for one node or a
 // whole cluster, reading a medusa.ini-compatible file.
 import yargs, { type Argv } from 'yargs';
-import { CassandraYamlError } from '../cassandra/cassandra-yaml.js';
-import type { ConfigOverrides } from '../config/environment.js';
-import { ConfigError } from '../config/medusa-ini.js';
-import { IniSyntaxError } from '../config/ini.js';
 import { snapshotTag } from '../backup/stale-snapshots.js';
-import {
-  InvalidNameError,
-  validateBackupName,
-  validateExistingBackupName,
-  validateFqdn,
-} from '../../lib/storage/repository/names.js';
-import { NoSuchBackupError } from '../purge/purge.js';
+import { validateExistingBackupName } from '../../lib/storage/repository/names.js';
 import { restoreFromEnvironment } from '../restore/k8s-restore.js';
 import { parseNodeConfigs, runBackupCluster, runRestoreCluster } from './cluster-commands.js';
 import type { NodeDirectory } from './cluster-nodes.js';
-import { cliLogger, NodeContext } from './context.js';
-import { buildIndex, fetchTokenmap, lastCompleteClusterBackup } from './index-commands.js';
+import type { NodeContext } from './context.js';
+import { medusaCommands } from './medusa-commands.js';
 import { retentionSummary, runDeleteBackup } from './retention-commands.js';
 import {
   backupStatus,
   backupSummary,
-  CommandFailed,
   defaultBackupName,
   listBackups,
   restoreSummary,
@@ -34,107 +23,9 @@ import {
   stopCassandra,
   type BackupArgs,
 } from './node-commands.js';
+import { checkNames, exitCodes, list, overridesOf, run, type CliIo, type GlobalArgs } from './run.js';
 
-/** Exit codes a script can rely on. */
-export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
-
-export interface CliIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  exit: (code: number) => void;
-}
-
-interface GlobalArgs {
-  'config-file': string;
-  'bucket-name'?: string;
-  prefix?: string;
-  fqdn?: string;
-  'key-file'?: string;
-  /** A string, so that 'abc' is refused here instead of becoming NaN (which would turn grace off). */
-  'backup-grace-period-in-days'?: string;
-  verbose: number;
-  quiet: boolean;
-}
-
-/** A command-line value that is refused before anything runs (exit 2). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-/** A whole number of days, 0 to 36500 (Medusa's int()); anything else is refused, never NaN. */
-export function parseGraceDays(value: string, what: string): number {
-  const text = value.trim();
-  if (!/^\d+$/.test(text) || Number(text) > 36500)
-    throw new UsageError(`${what}: '${value}' is not a whole number of days (0 to 36500)`);
-  return Number(text);
-}
-
-function overridesOf(argv: GlobalArgs): ConfigOverrides {
-  const grace = argv['backup-grace-period-in-days'];
-  if (argv.fqdn !== undefined) validateFqdn(argv.fqdn);
-  return {
-    bucketName: argv['bucket-name'],
-    prefix: argv.prefix,
-    fqdn: argv.fqdn,
-    keyFile: argv['key-file'],
-    backupGracePeriodInDays:
-      grace === undefined ? undefined : parseGraceDays(String(grace), '--backup-grace-period-in-days'),
-  };
-}
-
-/** Backup names a command creates (or, with `validateExistingBackupName`, deletes), checked before anything else runs. */
-const checkNames =
-  (names: readonly string[] | string | undefined, rule: (name: string) => string = validateBackupName) =>
-  () => {
-    for (const name of typeof names === 'string' ? [names] : (names ?? [])) rule(name);
-  };
-
-/**
- * Checks the command line (`check`, then the global overrides), loads the node context, runs the
- * action, maps errors to one-line messages and exit codes.
- */
-async function run(
-  argv: GlobalArgs,
-  io: CliIo,
-  action: (ctx: NodeContext) => Promise<number | void>,
-  check: () => void = () => undefined,
-) {
-  const log = cliLogger(argv.verbose, argv.quiet);
-  let ctx: NodeContext | undefined;
-  try {
-    refuseNotYet(argv);
-    check();
-    const overrides = overridesOf(argv);
-    ctx = await NodeContext.load(argv['config-file'], overrides, log);
-    io.exit((await action(ctx)) ?? exitCodes.ok);
-  } catch (error) {
-    const usage =
-      error instanceof ConfigError ||
-      error instanceof IniSyntaxError ||
-      error instanceof CassandraYamlError ||
-      error instanceof UsageError ||
-      error instanceof InvalidNameError;
-    if (error instanceof NoSuchBackupError) {
-      io.err(`error: ${error.message}\n`);
-      io.exit(exitCodes.failed);
-      return;
-    }
-    io.err(`error: ${(error as Error).message}\n`);
-    if (!usage && !(error instanceof CommandFailed)) log.debug('failure', { stack: (error as Error).stack });
-    io.exit(usage ? exitCodes.usage : exitCodes.failed);
-  } finally {
-    await ctx?.close();
-  }
-}
-
-const list = (value: string[] | undefined) =>
-  value
-    ?.flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter(Boolean) ?? [];
+export { exitCodes, notYetOptions, parseGraceDays, UsageError, type CliIo } from './run.js';
 
 function filterOptions<T>(y: Argv<T>) {
   return y
@@ -277,20 +168,8 @@ const snapshotStep = (io: CliIo, backupName: string, outcome: 'taken' | 'cleared
     checkNames(backupName),
   );
 
-/**
- * cassandra-medusa 0.31 options we do not implement yet (docs/agent.md, "Medusa 0.31 commands and
- * flags"): accepted by the parser only to be refused with one clear line and exit 2, never ignored.
- */
-export const notYetOptions = ['use-sstableloader'] as const;
-
-function refuseNotYet(argv: object): void {
-  for (const option of notYetOptions)
-    if ((argv as Record<string, unknown>)[option] !== undefined)
-      throw new UsageError(`--${option} is not supported yet by medusa-agent (see docs/agent.md)`);
-}
-
 export function buildCli(args: string[], io: CliIo): Argv {
-  return yargs(args)
+  const tree = yargs(args)
     .scriptName('medusa-agent')
     .usage(
       '$0 <command> [options]\n\nBackup and restore of Cassandra nodes in cassandra-medusa bucket layout.',
@@ -462,40 +341,6 @@ export function buildCli(args: string[], io: CliIo): Argv {
         }),
     )
     .command(
-      'get-last-complete-cluster-backup',
-      'Print the name of the latest complete cluster backup',
-      (y) => y,
-      (argv) =>
-        run(argv as unknown as GlobalArgs, io, async (ctx) => {
-          io.out((await lastCompleteClusterBackup(ctx)) + '\n');
-        }),
-    )
-    .command(
-      'fetch-tokenmap',
-      "Print a backup's tokenmap: each host, then its tokens",
-      (y) => y.option('backup-name', { type: 'string', demandOption: true }),
-      (argv) =>
-        run(argv as unknown as GlobalArgs, io, async (ctx) => {
-          io.out((await fetchTokenmap(ctx, argv['backup-name'])) + '\n');
-        }),
-    )
-    .command(
-      'build-index',
-      "Rebuild the index from the node folders of the ring's nodes",
-      (y) =>
-        y.option('noop', {
-          type: 'boolean',
-          default: false,
-          describe: 'Compute and print the index only. Do not upload',
-        }),
-      (argv) =>
-        run(argv as unknown as GlobalArgs, io, async (ctx) => {
-          const indexed = await buildIndex(ctx, argv.noop);
-          for (const backup of indexed)
-            io.out(`${argv.noop ? 'Would index' : 'Indexed'} ${backup.name} of ${backup.fqdn}\n`);
-        }),
-    )
-    .command(
       'verify',
       'Check that every file of a backup is in storage with the right size (and hash)',
       (y) =>
@@ -573,8 +418,6 @@ export function buildCli(args: string[], io: CliIo): Argv {
           const outcome = await restoreFromEnvironment(ctx, process.env, ctx.log);
           io.out(`${outcome.message}\n`);
         }),
-    )
-    .demandCommand(1, 'name a command')
-    .strict()
-    .help();
+    );
+  return medusaCommands(tree, io).demandCommand(1, 'name a command').strict().help();
 }

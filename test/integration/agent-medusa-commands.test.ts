@@ -1,15 +1,27 @@
 import { Client } from 'cassandra-driver';
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CassandraCluster } from '../bed/cassandra.js';
 import { medusa } from '../bed/medusa.js';
-import { runDir } from '../bed/paths.js';
+import { artefacts, runDir } from '../bed/paths.js';
 import { localStorageDir } from '../bed/stores.js';
-import { agentCassandraSection, localStorageSection, runAgent } from '../support/agent-cli.js';
+import { agentCassandraSection, localStorageSection, runAgent, type ToolRun } from '../support/agent-cli.js';
+import { entryArgs } from '../support/entry.js';
 
-// Medusa's read and index commands (get-last-complete-cluster-backup, fetch-tokenmap, build-index)
-// and its listing rules, on a real node (127.0.0.141), each checked against the real cassandra-medusa
+// Medusa's read, index and report commands (get-last-complete-cluster-backup, fetch-tokenmap,
+// build-index, report-last-backup, download) and its listing rules, on a real node (127.0.0.141), each checked against the real cassandra-medusa
 // 0.31 on the same bucket.
 const cluster = new CassandraCluster({ name: 'cmds', hosts: [141] });
 const node = cluster.nodes[0]!;
@@ -18,8 +30,44 @@ const prefix = 'cmds';
 const workDir = join(runDir, `cmds-${process.pid}`);
 const indexDir = join(localStorageDir, bucket, prefix, 'index', 'backup_index');
 let config = '';
+/** The same node and bucket with `[monitoring] monitoring_provider = local`. */
+let localMonitoringConfig = '';
 
 const agent = (...args: string[]) => runAgent('--config-file', config, ...args);
+/** Runs a command in `cwd` (Medusa's local monitoring writes metrics.json there), never rejects. */
+const inDir = (cwd: string, command: string, args: string[]) =>
+  new Promise<ToolRun>((resolve) => {
+    mkdirSync(cwd, { recursive: true });
+    execFile(
+      command,
+      args,
+      {
+        cwd,
+        timeout: 300_000,
+        maxBuffer: 32 * 1024 * 1024,
+        env: { ...process.env, PATH: `${dirname(artefacts.medusa)}:${process.env.PATH ?? ''}` },
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
+const agentIn = (cwd: string, configFile: string, ...args: string[]) =>
+  inDir(cwd, process.execPath, [...entryArgs('agent'), '--quiet', '--config-file', configFile, ...args]);
+const medusaIn = (cwd: string, configFile: string, ...args: string[]) =>
+  inDir(cwd, artefacts.medusa, ['--config-file', configFile, ...args]);
+
+/** Every file under `dir`: relative path and SHA-256, sorted. */
+const tree = (dir: string): [string, string][] =>
+  (readdirSync(dir, { recursive: true }) as string[])
+    .filter((path) => statSync(join(dir, path)).isFile())
+    .sort()
+    .map((path) => [
+      path,
+      createHash('sha256')
+        .update(readFileSync(join(dir, path)))
+        .digest('hex'),
+    ]);
+
 const medusaList = async () => {
   const result = await medusa(config, ['list-backups']);
   expect(result.code).toBe(0);
@@ -41,6 +89,11 @@ ${localStorageSection({ bucket, fqdn: node.address, prefix, extra: 'concurrent_t
 [monitoring]
 monitoring_provider = None
 `,
+    );
+    localMonitoringConfig = join(workDir, 'medusa-local-monitoring.ini');
+    writeFileSync(
+      localMonitoringConfig,
+      readFileSync(config, 'utf8').replace('monitoring_provider = None', 'monitoring_provider = local'),
     );
     await cluster.start();
     const client = new Client({ contactPoints: cluster.contactPoints, localDataCenter: cluster.datacenter });
@@ -89,6 +142,187 @@ monitoring_provider = None
     const unknown = await agent('fetch-tokenmap', '--backup-name', 'cmds-nope');
     expect(unknown).toMatchObject({ code: 1, stderr: 'error: No such backup\n' });
     expect((await medusa(config, ['fetch-tokenmap', '--backup-name', 'cmds-nope'])).code).toBe(1);
+  });
+
+  it('report-last-backup --push-metrics writes the metrics.json Medusa writes (monitoring_provider = local)', async () => {
+    const oursDir = join(workDir, 'report-ours');
+    const theirsDir = join(workDir, 'report-medusa');
+    const t0 = Date.now();
+    const ours = await agentIn(oursDir, localMonitoringConfig, 'report-last-backup', '--push-metrics');
+    const theirs = await medusaIn(theirsDir, localMonitoringConfig, 'report-last-backup', '--push-metrics');
+    const elapsed = (Date.now() - t0) / 1000;
+    expect(ours.code, ours.stderr).toBe(0);
+    expect(theirs.code, theirs.stderr.slice(-2000)).toBe(0);
+
+    type Metric = { seq: number; tags: [string, string, string]; value: number };
+    const raw = (dir: string) => readFileSync(join(dir, 'metrics.json'), 'utf8');
+    const parse = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Metric);
+    const mine = parse(raw(oursDir));
+    const medusas = parse(raw(theirsDir));
+    expect(mine.map((m) => [m.seq, ...m.tags])).toEqual([
+      [0, 'medusa-node-backup', 'seconds-since-backup', 'cmds-a'],
+      [1, 'medusa-cluster-backup', 'seconds-since-backup', 'cmds-a'],
+      [2, 'medusa-cluster-backup', 'complete-backups-node-count', 'cmds-a'],
+      [3, 'medusa-cluster-backup', 'incomplete-backups-node-count', 'cmds-a'],
+      [4, 'medusa-cluster-backup', 'missing-backups-node-count', 'cmds-a'],
+      [5, 'medusa-cluster-backup', 'backup-total-size', 'cmds-a'],
+      [6, 'medusa-cluster-backup', 'backup-total-file-count', 'cmds-a'],
+    ]);
+    expect(mine.slice(2, 5).map((m) => m.value)).toEqual([1, 0, 0]);
+    expect(mine[5]!.value).toBeGreaterThan(0);
+    expect(mine[6]!.value).toBeGreaterThan(0);
+    // Medusa ran after ours: its "seconds since" are ours plus at most the time between the runs.
+    mine.forEach((metric, i) => {
+      const theirsMetric = medusas[i]!;
+      expect(theirsMetric.tags).toEqual(metric.tags);
+      if (metric.tags[1] !== 'seconds-since-backup') expect(theirsMetric.value).toBe(metric.value);
+      else {
+        expect(metric.value).toBeGreaterThanOrEqual(0);
+        expect(theirsMetric.value - metric.value).toBeGreaterThanOrEqual(0);
+        expect(theirsMetric.value - metric.value).toBeLessThanOrEqual(Math.ceil(elapsed) + 1);
+      }
+    });
+    // Byte for byte the same file once the clock is taken out.
+    const timeless = (text: string) =>
+      text.replace(/("seconds-since-backup", "[^"]+"\], "value": )\d+/g, '$1N');
+    expect(timeless(raw(oursDir))).toBe(timeless(raw(theirsDir)));
+
+    // What Medusa logs at INFO, ours prints on stdout, line for line.
+    const lines = ours.stdout.trimEnd().split('\n');
+    expect(lines).toContain('- Name: cmds-a');
+    expect(lines).toContain('- Total files: ' + String(mine[6]!.value));
+    for (const line of lines) {
+      const pattern = line
+        .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+        .replace(/\d+ seconds ago/, '\\d+ seconds ago');
+      expect(theirs.stderr, line).toMatch(new RegExp(`INFO: ${pattern}$`, 'm'));
+    }
+
+    // Without --push-metrics nothing is written.
+    const quietDir = join(workDir, 'report-no-push');
+    const noPush = await agentIn(quietDir, localMonitoringConfig, 'report-last-backup');
+    expect(noPush.code, noPush.stderr).toBe(0);
+    const clockless = (text: string) => text.replace(/\d+ seconds ago/g, 'N seconds ago');
+    expect(clockless(noPush.stdout)).toBe(clockless(ours.stdout));
+    expect(existsSync(join(quietDir, 'metrics.json'))).toBe(false);
+  });
+
+  it('download lays a node backup out as Medusa does, every file verified; Medusa downloads the same files', async () => {
+    const dest = (name: string) => {
+      const dir = join(workDir, name);
+      mkdirSync(dir, { recursive: true });
+      return dir;
+    };
+    const ours = dest('dl-ours');
+    const theirs = dest('dl-medusa');
+    const mine = await agent('download', '--backup-name', 'cmds-a', '--download-destination', ours);
+    expect(mine.code, mine.stderr).toBe(0);
+    expect(mine.stdout).toMatch(
+      new RegExp(`^Downloaded cmds-a of ${node.address.replace(/\./g, '\\.')} into ${ours}: \\d+ files, `),
+    );
+    const medusaRun = await medusa(config, [
+      'download',
+      '--backup-name',
+      'cmds-a',
+      '--download-destination',
+      theirs,
+    ]);
+    expect(medusaRun.code, medusaRun.stderr.slice(-2000)).toBe(0);
+    const files = tree(ours);
+    expect(files).toEqual(tree(theirs));
+    const paths = files.map(([path]) => path);
+    expect(paths).toEqual(expect.arrayContaining(['manifest.json', 'schema.cql', 'tokenmap.json']));
+    expect(paths.some((p) => /^cmds\/t-[0-9a-f]+\/[^/]+-Data\.db$/.test(p))).toBe(true);
+    expect(paths.some((p) => p.startsWith('system_schema/'))).toBe(true);
+
+    // A selection keeps the system keyspaces unless --ignore-system-keyspaces, in both tools.
+    const selection = ['--keyspace', 'cmds', '--ignore-system-keyspaces'];
+    const oursSelected = dest('dl-ours-cmds');
+    const theirsSelected = dest('dl-medusa-cmds');
+    const selected = await agent(
+      'download',
+      '--backup-name',
+      'cmds-a',
+      '--download-destination',
+      oursSelected,
+      ...selection,
+    );
+    expect(selected.code, selected.stderr).toBe(0);
+    const medusaSelected = await medusa(config, [
+      'download',
+      '--backup-name',
+      'cmds-a',
+      '--download-destination',
+      theirsSelected,
+      ...selection,
+    ]);
+    expect(medusaSelected.code, medusaSelected.stderr.slice(-2000)).toBe(0);
+    expect(tree(oursSelected)).toEqual(tree(theirsSelected));
+    expect(tree(oursSelected).every(([p]) => p.startsWith('cmds/') || !p.includes('/'))).toBe(true);
+
+    // A stored file whose bytes changed (same size) is refused by ours, naming it; Medusa copies it.
+    const manifest = JSON.parse(readFileSync(join(ours, 'manifest.json'), 'utf8')) as {
+      keyspace: string;
+      objects: { path: string }[];
+    }[];
+    const key = manifest
+      .find((s) => s.keyspace === 'cmds')!
+      .objects.find((o) => o.path.endsWith('-Data.db'))!.path;
+    const stored = [join(localStorageDir, bucket, key), join(localStorageDir, bucket, prefix, key)].find(
+      (p) => existsSync(p),
+    )!;
+    const original = readFileSync(stored);
+    const corrupted = Buffer.from(original);
+    corrupted[corrupted.length - 1] = corrupted[corrupted.length - 1]! ^ 0xff;
+    // Replaced by a rename, never written in place: a local bucket's file may share its inode
+    // with the node's live SSTable (hard links).
+    const replace = (bytes: Buffer) => {
+      writeFileSync(`${stored}.swap`, bytes);
+      renameSync(`${stored}.swap`, stored);
+    };
+    replace(corrupted);
+    try {
+      const refused = await agent(
+        'download',
+        '--backup-name',
+        'cmds-a',
+        '--download-destination',
+        dest('dl-bad'),
+      );
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/^error: [^\n]+\n$/);
+      expect(refused.stderr).toContain(key.split('/').at(-1)!);
+      const medusaBad = await medusa(config, [
+        'download',
+        '--backup-name',
+        'cmds-a',
+        '--download-destination',
+        dest('dl-medusa-bad'),
+      ]);
+      expect(medusaBad.code).toBe(0);
+    } finally {
+      replace(original);
+    }
+
+    // Medusa's refusals: exit 1 both.
+    const missingDir = join(workDir, 'dl-nowhere');
+    expect(
+      await agent('download', '--backup-name', 'cmds-a', '--download-destination', missingDir),
+    ).toMatchObject({ code: 1, stderr: `error: ${missingDir} is not a directory\n` });
+    expect(
+      (await medusa(config, ['download', '--backup-name', 'cmds-a', '--download-destination', missingDir]))
+        .code,
+    ).toBe(1);
+    expect(
+      await agent('download', '--backup-name', 'cmds-nope', '--download-destination', ours),
+    ).toMatchObject({ code: 1, stderr: 'error: No such backup\n' });
+    expect(
+      (await medusa(config, ['download', '--backup-name', 'cmds-nope', '--download-destination', ours])).code,
+    ).toBe(1);
   });
 
   it('index entries whose node folder is gone are ignored; entries without timestamps are listed', async () => {
