@@ -43,6 +43,8 @@ export interface StackOptions {
    * the MedusaConfiguration and the StatefulSet itself, in the order it wants. Default true.
    */
   datacenterObjects?: boolean;
+  /** Run the harness's cass-operator stand-in too (CassandraDatacenters). Default false. */
+  cassOperator?: boolean;
 }
 
 export interface Stack {
@@ -250,7 +252,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         o.cluster.nodes.map((n) => n.address.split('.')[3]).join(','),
         '--cassandra-cluster-name',
         o.cluster.name,
-        '--no-cass-operator',
+        ...(o.cassOperator ? [] : ['--no-cass-operator']),
       ),
       env: { KUBECONFIG: kubeconfigPath },
     });
