@@ -154,6 +154,9 @@ export async function reconcileRestoreJob(ctx: Context, namespace: string, name:
     const since = Date.parse(String(status.stopRequested ?? status.datacenterStopped));
     const downtimeSeconds = Math.max(0, Math.round((Date.parse(restarted) - since) / 1000));
     const how = status.preparation ? 'staged while it ran' : 'downloaded while it was stopped';
+    // The restored system_auth holds the backup's credentials: cass-operator applies them again.
+    // Before finishTime, so that a controller restarted in between does it on its next pass.
+    await refreshAfterRestore(ctx, job, dc, restarted);
     await update({
       finishTime: kubeTime(now),
       datacenterRestarted: restarted,
@@ -175,8 +178,6 @@ export async function reconcileRestoreJob(ctx: Context, namespace: string, name:
       'RestoreSucceeded',
       `Restore of ${backupName} into ${dcName} finished: ${pods.length} nodes (${how}), datacenter running after ${downtimeSeconds}s down`,
     );
-    // The restored system_auth holds the backup's credentials: cass-operator applies them again.
-    await refreshAfterRestore(ctx, job, dc, restarted);
     return;
   }
   return { requeueAfterMs: ctx.timings.pollMs };
