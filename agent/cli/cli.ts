@@ -4,15 +4,21 @@ import yargs, { type Argv } from 'yargs';
 import { snapshotTag } from '../backup/stale-snapshots.js';
 import { validateExistingBackupName } from '../../lib/storage/repository/names.js';
 import { restoreFromEnvironment } from '../restore/k8s-restore.js';
-import { parseNodeConfigs, runBackupCluster, runRestoreCluster } from './cluster-commands.js';
-import type { NodeDirectory } from './cluster-nodes.js';
+import { runBackupCluster, runRestoreCluster } from './cluster-commands.js';
 import type { NodeContext } from './context.js';
+import {
+  clusterBackupMetrics,
+  clusterRestoreMetrics,
+  deleteMetrics,
+  nodeBackupMetrics,
+  purgeMetrics,
+  withMetrics,
+} from './command-metrics.js';
 import { medusaCommands } from './medusa-commands.js';
 import { retentionSummary, runDeleteBackup } from './retention-commands.js';
 import {
   backupStatus,
   backupSummary,
-  defaultBackupName,
   listBackups,
   restoreSummary,
   runBackup,
@@ -21,134 +27,19 @@ import {
   runVerify,
   startCassandra,
   stopCassandra,
-  type BackupArgs,
 } from './node-commands.js';
-import { checkNames, exitCodes, list, overridesOf, run, type CliIo, type GlobalArgs } from './run.js';
+import {
+  backupArgsOf,
+  backupOptions,
+  clusterOptions,
+  filterOf,
+  nodeDirectory,
+  restoreOptions,
+  useExistingSnapshotOption,
+} from './options.js';
+import { checkNames, exitCodes, list, run, type CliIo, type GlobalArgs } from './run.js';
 
 export { exitCodes, notYetOptions, parseGraceDays, UsageError, type CliIo } from './run.js';
-
-function filterOptions<T>(y: Argv<T>) {
-  return y
-    .option('keyspace', { type: 'string', array: true, describe: 'Only this keyspace (repeatable)' })
-    .option('table', { type: 'string', array: true, describe: 'Only this keyspace.table (repeatable)' })
-    .option('exclude', {
-      type: 'string',
-      array: true,
-      describe: 'Skip this keyspace or keyspace.table (repeatable)',
-    });
-}
-
-const filterOf = (argv: { keyspace?: string[]; table?: string[]; exclude?: string[] }) => ({
-  include: [...list(argv.keyspace), ...list(argv.table)],
-  exclude: list(argv.exclude),
-});
-
-function backupOptions<T>(y: Argv<T>) {
-  return filterOptions(
-    y
-      .option('backup-name', {
-        type: 'string',
-        describe: 'Backup name (default: local time as YYYYMMDDHHMM)',
-      })
-      .option('mode', { choices: ['full', 'differential'] as const, default: 'differential' as const })
-      .option('keep-snapshot', {
-        type: 'boolean',
-        default: false,
-        describe: 'Keep the Cassandra snapshot afterwards',
-      })
-      .option('enable-md5-checks', {
-        type: 'boolean',
-        default: false,
-        describe: 'Compare hashes, not only sizes',
-      }),
-  );
-}
-
-/** `backup` only: backup-cluster's node step says the snapshot it took is this backup's. */
-const useExistingSnapshotOption = <T>(y: Argv<T>) =>
-  y.option('use-existing-snapshot', {
-    type: 'boolean',
-    default: false,
-    describe: 'Back up the snapshot medusa-<backup name> taken for this backup (by backup-cluster)',
-  });
-
-const backupArgsOf = (argv: {
-  'backup-name'?: string;
-  mode: 'full' | 'differential';
-  'keep-snapshot': boolean;
-  'enable-md5-checks': boolean;
-  'use-existing-snapshot'?: boolean;
-  keyspace?: string[];
-  table?: string[];
-  exclude?: string[];
-}): BackupArgs => ({
-  backupName: argv['backup-name'] ?? defaultBackupName(),
-  mode: argv.mode,
-  filter: filterOf(argv),
-  keepSnapshot: argv['keep-snapshot'],
-  md5Checks: argv['enable-md5-checks'],
-  useExistingSnapshot: argv['use-existing-snapshot'],
-});
-
-function restoreOptions<T>(y: Argv<T>) {
-  return filterOptions(
-    y
-      .option('backup-name', { type: 'string', demandOption: true })
-      .option('keep-auth', {
-        type: 'boolean',
-        default: false,
-        describe: 'Keep this cluster system_auth (remote only)',
-      })
-      .option('temp-dir', { type: 'string', describe: 'Staging directory (default: the data volume)' })
-      .option('verify', { type: 'boolean', default: true, describe: 'Verify checksums of downloaded files' }),
-  );
-}
-
-const clusterOptions = <T>(y: Argv<T>) =>
-  y
-    .option('node-config', {
-      type: 'string',
-      array: true,
-      default: [] as string[],
-      describe: 'Reach this node through a medusa.ini readable here: <fqdn>=<path> (repeatable)',
-    })
-    .option('ssh-config', {
-      type: 'string',
-      describe: 'OpenSSH client config (ssh -F) for the nodes reached over SSH',
-    })
-    .option('remote-agent', {
-      type: 'string',
-      default: 'medusa-agent',
-      describe: 'The agent command on nodes reached over SSH',
-    })
-    .option('remote-config', {
-      type: 'string',
-      describe: 'medusa.ini path on nodes reached over SSH (default: --config-file)',
-    });
-
-/** How the cluster commands reach the nodes (see cluster-nodes.ts). */
-function nodeDirectory(
-  ctx: NodeContext,
-  argv: GlobalArgs & {
-    'node-config': string[];
-    'ssh-config'?: string;
-    'remote-agent': string;
-    'remote-config'?: string;
-  },
-): NodeDirectory {
-  return {
-    self: ctx,
-    configs: parseNodeConfigs(argv['node-config']),
-    ssh: {
-      ssh: ctx.config.ssh,
-      configFile: argv['ssh-config'],
-      remoteAgent: argv['remote-agent'],
-      remoteConfig: argv['remote-config'] ?? argv['config-file'],
-    },
-    overrides: overridesOf(argv),
-    log: ctx.log,
-  };
-}
 
 /** A node-level step of the cluster commands, run on the node by backup-cluster/restore-cluster. */
 const nodeStep =
@@ -199,7 +90,11 @@ export function buildCli(args: string[], io: CliIo): Argv {
           argv as unknown as GlobalArgs,
           io,
           async (ctx) => {
-            io.out(backupSummary(await runBackup(ctx, backupArgsOf(argv))) + '\n');
+            const args = backupArgsOf(argv);
+            const result = await withMetrics(ctx, nodeBackupMetrics(args.backupName), () =>
+              runBackup(ctx, args),
+            );
+            io.out(backupSummary(result) + '\n');
           },
           checkNames(argv['backup-name']),
         ),
@@ -214,7 +109,11 @@ export function buildCli(args: string[], io: CliIo): Argv {
           io,
           async (ctx) => {
             const directory = nodeDirectory(ctx, argv as unknown as Parameters<typeof nodeDirectory>[1]);
-            for (const summary of await runBackupCluster(directory, backupArgsOf(argv))) {
+            const args = backupArgsOf(argv);
+            const summaries = await withMetrics(ctx, clusterBackupMetrics(args.backupName), () =>
+              runBackupCluster(directory, args),
+            );
+            for (const summary of summaries) {
               io.out(summary + '\n');
             }
           },
@@ -299,16 +198,21 @@ export function buildCli(args: string[], io: CliIo): Argv {
         run(argv as unknown as GlobalArgs, io, async (ctx) => {
           const directory = nodeDirectory(ctx, argv as unknown as Parameters<typeof nodeDirectory>[1]);
           const targets = [...new Set([...directory.configs.keys(), ...list(argv.node)])];
-          const { mapping, inPlace, summaries } = await runRestoreCluster(directory, targets, {
-            backupName: argv['backup-name'],
-            inPlace: true,
-            forceRemote: argv.remote,
-            keepAuth: argv['keep-auth'],
-            filter: filterOf(argv),
-            tempDir: argv['temp-dir'],
-            verifyChecksums: argv.verify,
-            manageCassandra: false,
-          });
+          const { mapping, inPlace, summaries } = await withMetrics(
+            ctx,
+            clusterRestoreMetrics(argv['backup-name']),
+            () =>
+              runRestoreCluster(directory, targets, {
+                backupName: argv['backup-name'],
+                inPlace: true,
+                forceRemote: argv.remote,
+                keepAuth: argv['keep-auth'],
+                filter: filterOf(argv),
+                tempDir: argv['temp-dir'],
+                verifyChecksums: argv.verify,
+                manageCassandra: false,
+              }),
+          );
           io.out(`Restored ${argv['backup-name']} ${inPlace ? 'in place' : 'into another cluster'}:\n`);
           mapping.forEach(([source, target], i) => io.out(`  ${source} -> ${target}: ${summaries[i]}\n`));
         }),
@@ -372,7 +276,9 @@ export function buildCli(args: string[], io: CliIo): Argv {
         }),
       (argv) =>
         run(argv as unknown as GlobalArgs, io, async (ctx) => {
-          const stats = await runPurge(ctx, argv['allow-no-complete-backup']);
+          const stats = await withMetrics(ctx, purgeMetrics, () =>
+            runPurge(ctx, argv['allow-no-complete-backup']),
+          );
           io.out(retentionSummary('Purged', stats) + '\n');
         }),
     )
@@ -399,10 +305,8 @@ export function buildCli(args: string[], io: CliIo): Argv {
           argv as unknown as GlobalArgs,
           io,
           async (ctx) => {
-            const stats = await runDeleteBackup(
-              ctx,
-              argv['backup-name'],
-              argv['all-nodes'] && !argv['current-node'],
+            const stats = await withMetrics(ctx, deleteMetrics, () =>
+              runDeleteBackup(ctx, argv['backup-name'], argv['all-nodes'] && !argv['current-node']),
             );
             io.out(retentionSummary('Deleted', stats) + '\n');
           },

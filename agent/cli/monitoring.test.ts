@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCli, type CliIo } from './cli.js';
+import { metered, nodeBackupMetrics, purgeMetrics } from './command-metrics.js';
 import { localMetricLine, monitoringOf } from './monitoring.js';
 import { humanReadableSize } from './report-last-backup.js';
 
@@ -66,5 +67,21 @@ describe('[monitoring] monitoring_provider', () => {
     expect(humanReadableSize(1023)).toBe('1023.00 B');
     expect(humanReadableSize(1536)).toBe('1.50 KiB');
     expect(humanReadableSize(5 * 1024 ** 3)).toBe('5.00 GiB');
+  });
+
+  it("sends a command's figures then its error flag 0, or only the flag 1 when it fails, as Medusa", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-metrics-'));
+    const monitoring = monitoringOf(section('local'), dir);
+    await metered(monitoring, nodeBackupMetrics('b1'), async () => ({ bytes: 2048, durationMs: 3000 }));
+    await expect(
+      metered(monitoring, purgeMetrics, () => Promise.reject(new Error('storage down'))),
+    ).rejects.toThrow('storage down');
+    expect(readFileSync(join(dir, 'metrics.json'), 'utf8').split('\n')).toEqual([
+      '{"seq": 0, "tags": ["medusa-node-backup", "backup-duration", "b1"], "value": 3.0}',
+      '{"seq": 1, "tags": ["medusa-node-backup", "backup-size", "b1"], "value": 2048}',
+      '{"seq": 2, "tags": ["medusa-node-backup", "backup-error", "b1"], "value": 0}',
+      '{"seq": 3, "tags": ["medusa-node-backup", "purge-error", "PURGE-ERROR"], "value": 1}',
+      '',
+    ]);
   });
 });

@@ -32,6 +32,9 @@ const indexDir = join(localStorageDir, bucket, prefix, 'index', 'backup_index');
 let config = '';
 /** The same node and bucket with `[monitoring] monitoring_provider = local`. */
 let localMonitoringConfig = '';
+/** Working directories of the commands whose metrics.json the last test compares. */
+const oursMetricsDir = join(workDir, 'metrics-ours');
+const medusaMetricsDir = join(workDir, 'metrics-medusa');
 
 const agent = (...args: string[]) => runAgent('--config-file', config, ...args);
 /** Runs a command in `cwd` (Medusa's local monitoring writes metrics.json there), never rejects. */
@@ -108,7 +111,16 @@ monitoring_provider = None
     } finally {
       await client.shutdown();
     }
-    const backup = await agent('backup', '--backup-name', 'cmds-a', '--mode', 'full');
+    // With `monitoring_provider = local`, in its own working directory: the backup's metrics.json.
+    const backup = await agentIn(
+      oursMetricsDir,
+      localMonitoringConfig,
+      'backup',
+      '--backup-name',
+      'cmds-a',
+      '--mode',
+      'full',
+    );
     expect(backup.code, backup.stderr).toBe(0);
   });
 
@@ -173,6 +185,11 @@ monitoring_provider = None
       [6, 'medusa-cluster-backup', 'backup-total-file-count', 'cmds-a'],
     ]);
     expect(mine.slice(2, 5).map((m) => m.value)).toEqual([1, 0, 0]);
+    // The size our backup reported (its metrics.json) is the total both tools read back.
+    expect(parse(raw(oursMetricsDir))[1]).toMatchObject({
+      tags: ['medusa-node-backup', 'backup-size', 'cmds-a'],
+      value: mine[5]!.value,
+    });
     expect(mine[5]!.value).toBeGreaterThan(0);
     expect(mine[6]!.value).toBeGreaterThan(0);
     // Medusa ran after ours: its "seconds since" are ours plus at most the time between the runs.
@@ -377,7 +394,13 @@ monitoring_provider = None
   });
 
   it('delete-backup: ours deletes and Medusa agrees, Medusa deletes and ours agrees', async () => {
-    const deleted = await agent('delete-backup', '--backup-name', 'cmds-a');
+    const deleted = await agentIn(
+      oursMetricsDir,
+      localMonitoringConfig,
+      'delete-backup',
+      '--backup-name',
+      'cmds-a',
+    );
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(await medusaList()).not.toContain('cmds-a');
     expect((await medusa(config, ['get-last-complete-cluster-backup'])).stdout).toBe(
@@ -387,11 +410,44 @@ monitoring_provider = None
       'Could not find any full backup for the cluster\n',
     );
 
-    const theirs = await medusa(config, ['backup', '--backup-name', 'cmds-m', '--mode', 'full']);
+    const theirs = await medusaIn(
+      medusaMetricsDir,
+      localMonitoringConfig,
+      'backup',
+      '--backup-name',
+      'cmds-m',
+      '--mode',
+      'full',
+    );
     expect(theirs.code, theirs.stderr.slice(-2000)).toBe(0);
     expect((await agent('list-backups')).stdout).toContain('cmds-m (started:');
-    const medusaDelete = await medusa(config, ['delete-backup', '--backup-name', 'cmds-m']);
+    const medusaDelete = await medusaIn(
+      medusaMetricsDir,
+      localMonitoringConfig,
+      'delete-backup',
+      '--backup-name',
+      'cmds-m',
+    );
     expect(medusaDelete.code, medusaDelete.stderr.slice(-2000)).toBe(0);
     expect((await agent('list-backups')).stdout).toBe('');
+
+    // The metrics a backup and a deletion send (monitoring_provider = local): same lines as Medusa's
+    // once the backup name, its duration (a float) and its size are taken out.
+    const generic = (text: string) =>
+      text
+        .replace(/"cmds-[am]"/g, '"B"')
+        .replace(/("backup-duration", "B"\], "value": )\d+\.\d+/, '$1D')
+        .replace(/("backup-size", "B"\], "value": )\d+/, '$1S');
+    const ours = readFileSync(join(oursMetricsDir, 'metrics.json'), 'utf8');
+    expect(generic(ours)).toBe(
+      [
+        '{"seq": 0, "tags": ["medusa-node-backup", "backup-duration", "B"], "value": D}',
+        '{"seq": 1, "tags": ["medusa-node-backup", "backup-size", "B"], "value": S}',
+        '{"seq": 2, "tags": ["medusa-node-backup", "backup-error", "B"], "value": 0}',
+        '{"seq": 0, "tags": ["medusa-node-backup", "delete-error", "DELETE-ERROR"], "value": 0}',
+        '',
+      ].join('\n'),
+    );
+    expect(generic(readFileSync(join(medusaMetricsDir, 'metrics.json'), 'utf8'))).toBe(generic(ours));
   });
 });
