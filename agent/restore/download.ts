@@ -2,7 +2,7 @@
 // backup's objects, each verified (size and recorded checksum) as it streams.
 import { stat } from 'node:fs/promises';
 import type { Logger } from '../../lib/log.js';
-import { compareContent, fileDigests } from '../../lib/storage/hashing.js';
+import { compareContent, fileDigests, kindsToCheck } from '../../lib/storage/hashing.js';
 import { incrementsOf } from '../../lib/storage/transfer/counter.js';
 import { portAnswers } from '../../lib/tcp-port.js';
 import { ProgressTracker } from '../backup/progress.js';
@@ -18,7 +18,8 @@ async function alreadyStaged(s: StagedObject, trusted: boolean): Promise<boolean
   // download's reading time back into the datacenter's downtime.
   if (trusted) return true;
   return (
-    compareContent(s.expected, await fileDigests(s.stagedPath, s.expected.partSize)).verdict !== 'mismatch'
+    compareContent(s.expected, await fileDigests(s.stagedPath, s.expected.partSize, kindsToCheck(s.expected)))
+      .verdict !== 'mismatch'
   );
 }
 

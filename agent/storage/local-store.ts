@@ -8,6 +8,7 @@ import {
   compareContent,
   ContentMismatchError,
   digestPassThrough,
+  kindsToCheck,
   md5PassThrough,
   type ExpectedContent,
 } from '../../lib/storage/hashing.js';
@@ -81,7 +82,7 @@ export class LocalObjectStore implements ObjectStore {
       const source = createReadStream(this.path(key));
       const target = createWriteStream(temporary);
       if (expected) {
-        const { stream: hashing, digest } = digestPassThrough(expected.partSize);
+        const { stream: hashing, digest } = digestPassThrough(expected.partSize, kindsToCheck(expected));
         await pipeline(source, byteCounter(onProgress), hashing, target);
         const comparison = compareContent(expected, digest.digests());
         if (comparison.verdict === 'mismatch') throw new ContentMismatchError(key, comparison.reason);

@@ -1,5 +1,10 @@
 import type { Catalog } from '../catalog/catalog.js';
-import { compareContent, ContentDigest } from '../../lib/storage/hashing.js';
+import {
+  compareContent,
+  ContentDigest,
+  kindsToCheck,
+  type ExpectedContent,
+} from '../../lib/storage/hashing.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { mapLimited } from '../util/limit.js';
 import { recordedChecksums } from './recorded-checksums.js';
@@ -22,9 +27,9 @@ export interface VerifyOptions {
   concurrency?: number;
 }
 
-/** The bytes of an object, hashed as they stream (nothing written anywhere). */
-async function digestOf(store: ObjectStore, key: string, partSize: number) {
-  const digest = new ContentDigest(partSize);
+/** The bytes of an object, hashed as they stream for the checksum `expected` can be checked with. */
+async function digestOf(store: ObjectStore, key: string, expected: ExpectedContent) {
+  const digest = new ContentDigest(expected.partSize, kindsToCheck(expected));
   for await (const chunk of await store.openRead(key)) digest.update(chunk as Buffer);
   return digest.digests();
 }
@@ -106,10 +111,8 @@ export async function verifyBackup(
     }
     const findings = await mapLimited(toRead, options.concurrency ?? 4, async (object) => {
       try {
-        const comparison = compareContent(
-          { size: object.size, hash: object.hash, partSize },
-          await digestOf(catalog.store, object.path, partSize),
-        );
+        const expected = { size: object.size, hash: object.hash, partSize };
+        const comparison = compareContent(expected, await digestOf(catalog.store, object.path, expected));
         return comparison.verdict === 'mismatch' ? `content differs: ${comparison.reason}` : undefined;
       } catch (error) {
         return `could not be read (${(error as Error).message})`;

@@ -13,6 +13,7 @@ import {
   digestPassThrough,
   fileDigests,
   hashesMatch,
+  kindsToCheck,
   multipartEtagOf,
   normaliseHash,
 } from './hashing.js';
@@ -124,6 +125,34 @@ describe('streaming digests', () => {
     // Nothing to check against: only the size decides.
     expect(compareContent(expected(null), bad)).toEqual({ verdict: 'unchecked' });
     expect(compareContent(expected('no-md5-hash'), bad)).toEqual({ verdict: 'unchecked' });
+  });
+
+  it('compute only the checksum the recorded one can be checked with, and still catch a flipped byte', () => {
+    const flipped = Buffer.from(data);
+    flipped[2000] = flipped[2000]! ^ 0x01;
+    const etag = multipartEtagOf(data, 1000);
+    const digestWith = (bytes: Buffer, hash: string | null) => {
+      const expected = { size: 2500, hash, partSize: 1000 };
+      const digest = new ContentDigest(1000, kindsToCheck(expected));
+      digest.update(bytes);
+      return { expected, digests: digest.digests() };
+    };
+    // A plain MD5 recorded: the part hashes are skipped.
+    const plain = digestWith(data, md5);
+    expect(plain.digests).toEqual({ size: 2500, md5, multipartEtag: '' });
+    expect(compareContent(plain.expected, plain.digests).verdict).toBe('match');
+    const plainBad = digestWith(flipped, md5);
+    expect(compareContent(plainBad.expected, plainBad.digests).verdict).toBe('mismatch');
+    // A multipart ETag recorded: the whole-object MD5 is skipped.
+    const multi = digestWith(data, etag);
+    expect(multi.digests).toEqual({ size: 2500, md5: '', multipartEtag: etag });
+    expect(compareContent(multi.expected, multi.digests).verdict).toBe('match');
+    const multiBad = digestWith(flipped, etag);
+    expect(compareContent(multiBad.expected, multiBad.digests).verdict).toBe('mismatch');
+    // Nothing usable recorded: no hashing, the size decides.
+    const none = digestWith(data, null);
+    expect(none.digests).toEqual({ size: 2500, md5: '', multipartEtag: '' });
+    expect(compareContent(none.expected, none.digests).verdict).toBe('unchecked');
   });
 
   it('cannot check a multipart ETag whose part count does not fit the part size', () => {

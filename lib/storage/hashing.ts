@@ -41,11 +41,31 @@ export function hashesMatch(a: string | null | undefined, b: string | null | und
 /** The checksums of some bytes: hex MD5, and the S3 multipart ETag they would get with a part size. */
 export interface ContentDigests {
   size: number;
+  /** '' when the digest was made without it (DigestKinds). */
   md5: string;
+  /** '' when the digest was made without it (DigestKinds). */
   multipartEtag: string;
 }
 
-/** Hashes bytes as they stream: the whole MD5 and the part MD5s of an S3 multipart upload at once. */
+/** Which checksums a digest computes: each one is a pass of MD5 over every byte. */
+export interface DigestKinds {
+  md5: boolean;
+  multipart: boolean;
+}
+
+const bothKinds: DigestKinds = { md5: true, multipart: true };
+
+/**
+ * The one checksum that can check bytes against `expected` (compareContent), or none when no usable
+ * checksum was recorded: a download or a staged-file check then hashes each byte once, or not at all,
+ * instead of twice (the whole MD5 and the part MD5s).
+ */
+export function kindsToCheck(expected: ExpectedContent): DigestKinds {
+  const hash = checkableContentHash(expected);
+  return { md5: hash !== undefined && !hash.includes('-'), multipart: hash?.includes('-') ?? false };
+}
+
+/** Hashes bytes as they stream: the whole MD5 and the part MD5s of an S3 multipart upload, as asked. */
 export class ContentDigest {
   private readonly whole = createHash('md5');
   private readonly partDigests: Buffer[] = [];
@@ -53,11 +73,15 @@ export class ContentDigest {
   private inPart = 0;
   private size = 0;
 
-  constructor(readonly partSize: number) {}
+  constructor(
+    readonly partSize: number,
+    private readonly kinds: DigestKinds = bothKinds,
+  ) {}
 
   update(chunk: Buffer): void {
-    this.whole.update(chunk);
     this.size += chunk.length;
+    if (this.kinds.md5) this.whole.update(chunk);
+    if (!this.kinds.multipart) return;
     let offset = 0;
     while (offset < chunk.length) {
       const take = Math.min(chunk.length - offset, this.partSize - this.inPart);
@@ -74,19 +98,22 @@ export class ContentDigest {
 
   /** Once, after the last chunk. */
   digests(): ContentDigests {
-    if (this.inPart > 0 || this.partDigests.length === 0) this.partDigests.push(this.part.digest());
-    const combined = createHash('md5').update(Buffer.concat(this.partDigests)).digest('hex');
-    return {
-      size: this.size,
-      md5: this.whole.digest('hex'),
-      multipartEtag: `${combined}-${this.partDigests.length}`,
-    };
+    let multipartEtag = '';
+    if (this.kinds.multipart) {
+      if (this.inPart > 0 || this.partDigests.length === 0) this.partDigests.push(this.part.digest());
+      const combined = createHash('md5').update(Buffer.concat(this.partDigests)).digest('hex');
+      multipartEtag = `${combined}-${this.partDigests.length}`;
+    }
+    return { size: this.size, md5: this.kinds.md5 ? this.whole.digest('hex') : '', multipartEtag };
   }
 }
 
 /** A pass-through stream that feeds a ContentDigest (read its digests once the stream ended). */
-export function digestPassThrough(partSize: number): { stream: Transform; digest: ContentDigest } {
-  const digest = new ContentDigest(partSize);
+export function digestPassThrough(
+  partSize: number,
+  kinds: DigestKinds = bothKinds,
+): { stream: Transform; digest: ContentDigest } {
+  const digest = new ContentDigest(partSize, kinds);
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       digest.update(chunk);
@@ -97,8 +124,12 @@ export function digestPassThrough(partSize: number): { stream: Transform; digest
 }
 
 /** MD5 of a file, hex, plus the S3 multipart ETag it would get with the given part size. */
-export async function fileDigests(path: string, partSize: number): Promise<ContentDigests> {
-  const digest = new ContentDigest(partSize);
+export async function fileDigests(
+  path: string,
+  partSize: number,
+  kinds: DigestKinds = bothKinds,
+): Promise<ContentDigests> {
+  const digest = new ContentDigest(partSize, kinds);
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>)
     digest.update(chunk);
   return digest.digests();

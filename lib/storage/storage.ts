@@ -8,6 +8,7 @@ import {
   compareContent,
   ContentMismatchError,
   digestPassThrough,
+  kindsToCheck,
   hashesMatch,
   md5PassThrough,
   type ExpectedContent,
@@ -31,7 +32,8 @@ export async function createBackend(config: ResolvedStorageConfig): Promise<Stor
   throw new Error(`unsupported storage provider ${config.provider}`);
 }
 
-/** A downloaded file: its size and the hex MD5 of the bytes written. */
+/** A downloaded file: its size and the hex MD5 of the bytes written ('' when the expected content
+ * was checked with a multipart ETag, or had no checksum). */
 export interface DownloadedFile {
   size: number;
   md5: string;
@@ -150,8 +152,10 @@ export class Storage {
       this.attempt(async () => {
         await mkdir(dirname(path), { recursive: true });
         const temporary = `${path}.${randomUUID()}.download`;
+        // Only the checksum the comparison needs (the MD5 of the bytes when nothing is expected).
         const { stream: hashing, digest } = digestPassThrough(
           expected?.partSize ?? this.config.multipartChunksize,
+          expected ? kindsToCheck(expected) : { md5: true, multipart: false },
         );
         let md5: string;
         try {
