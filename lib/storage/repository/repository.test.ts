@@ -192,9 +192,11 @@ describe('reading, verifying and deleting', () => {
     expect(readFileSync(join(target, 'ks/t-1234/.t_idx/nb-1-big-Data.db'), 'utf8')).toBe('idx');
     expect(readFileSync(join(target, 'tokenmap.json'), 'utf8')).toContain('-9223372036854775808');
 
-    // Same size, different bytes: the manifest MD5 catches it.
+    // Same size, different bytes: the manifest MD5 catches it as the bytes stream.
     writeFileSync(join(dir, 'storage/bucket/pfx/10.0.0.1/b1/data/ks/t-1234/nb-1-big-Data.db'), 'DATA');
-    await expect(repo.downloadNodeBackup(fqdn, 'b1', join(dir, 'again'))).rejects.toThrow(/MD5/);
+    await expect(repo.downloadNodeBackup(fqdn, 'b1', join(dir, 'again'))).rejects.toThrow(
+      /nb-1-big-Data.db: checksum does not match the manifest/,
+    );
   });
 
   it('verify reports missing, different and unexpected objects', async () => {

@@ -236,7 +236,8 @@ export class BackupRepository {
 
   /**
    * Downloads a node backup like `medusa download`: `<dest>/<ks>/<table>/[<.index>/]<file>`, then
-   * manifest.json, schema.cql and tokenmap.json at the root. Sizes and known MD5s are checked.
+   * manifest.json, schema.cql and tokenmap.json at the root. Sizes and recorded checksums (MD5 or
+   * multipart ETag) are checked as each object streams.
    */
   async downloadNodeBackup(
     fqdn: string,
@@ -259,12 +260,13 @@ export class BackupRepository {
         ...(inIndex ? [parent] : []),
         file,
       );
-      const { size, md5 } = await this.storage.downloadFile(object.path, target);
-      if (size !== object.size)
-        throw new Error(`${object.path}: downloaded ${size} bytes, manifest says ${object.size}`);
-      if (object.MD5 && !object.MD5.includes('-') && hashesMatch(object.MD5, md5) === false) {
-        throw new Error(`${object.path}: MD5 ${md5} does not match the manifest's ${object.MD5}`);
-      }
+      // Checked as it streams (size, MD5 or multipart ETag) by the one integrity path of the data
+      // path: a file that is not what the manifest recorded never reaches its target.
+      await this.storage.downloadFile(object.path, target, undefined, {
+        size: object.size,
+        hash: object.MD5,
+        partSize: this.storage.config.multipartChunksize,
+      });
     });
     for (const meta of ['manifest.json', 'schema.cql', 'tokenmap.json'] as const) {
       await this.storage.downloadFile(this.layout.meta(fqdn, name, meta), join(destination, meta));
