@@ -48,6 +48,8 @@ import {
 // (the restarted agent cannot tell): then it must verify. 6 kills, about 4.5 min on a loaded machine.
 // The kubelet stand-in runs in this process on a 1 s restart backoff (kubelet's 10 s doubling would
 // make the rounds minutes long). FAULTS_SEED=<n> replays a run; the seed and every kill are logged.
+// Named sidecar-faults, not faults-*: it uses the apiserver, so it belongs in the apiserver lane,
+// outside vitest.config.ts's nodeLane glob (test/integration/faults-*.test.ts).
 const namespace = `faults-sidecar-${process.pid}`;
 const bucket = `faults-sidecar-${process.pid}`;
 const prefix = 'fsc';
