@@ -9,10 +9,10 @@ import { localStorageDir } from '../bed/stores.js';
 import { agentCassandraSection, localStorageSection, runAgent } from '../support/agent-cli.js';
 import { insertRows, range, rowIds } from '../support/rows.js';
 
-// Every medusa-agent command against a 3-node cluster of its own (127.0.0.5-7), each node with its
+// Every medusa-agent command against a 3-node cluster of its own (127.0.0.15-17), each node with its
 // own medusa.ini, local storage; then the backup restored onto a fresh 3-node cluster.
-const clusterA = new CassandraCluster({ name: 'agent-cli', hosts: [5, 6, 7] });
-const clusterB = new CassandraCluster({ name: 'agent-cli-fresh', hosts: [5, 6, 7] });
+const clusterA = new CassandraCluster({ name: 'agent-cli', hosts: [15, 16, 17] });
+const clusterB = new CassandraCluster({ name: 'agent-cli-fresh', hosts: [15, 16, 17] });
 const bucket = `agent-cli-${process.pid}`;
 const keyspace = 'agent_cli';
 const workDir = join(runDir, `agent-cli-${process.pid}`);
@@ -126,7 +126,7 @@ describe('medusa-agent CLI on a 3-node cluster', () => {
 
   it('verify fails with exit 1 and names a missing file', async () => {
     const manifest = JSON.parse(
-      readFileSync(join(localStorageDir, bucket, `cli/127.0.0.6/c1/meta/manifest.json`), 'utf8'),
+      readFileSync(join(localStorageDir, bucket, `cli/127.0.0.16/c1/meta/manifest.json`), 'utf8'),
     ) as {
       keyspace: string;
       objects: { path: string }[];
@@ -162,9 +162,9 @@ describe('medusa-agent CLI on a 3-node cluster', () => {
     expect(listed.stdout).toContain('finished: Incomplete [1 of 3 nodes finished])');
     const verify = await runAgent('--config-file', seedConfig(), 'verify', '--backup-name', 'n1');
     expect(verify.code).toBe(1);
-    expect(verify.stdout).toContain('node 127.0.0.6 has no backup');
+    expect(verify.stdout).toContain('node 127.0.0.16 has no backup');
     const again = await runAgent('--config-file', seedConfig(), 'backup', '--backup-name', 'n1');
-    expect(again).toMatchObject({ code: 1, stderr: 'error: backup n1 already exists for node 127.0.0.5\n' });
+    expect(again).toMatchObject({ code: 1, stderr: 'error: backup n1 already exists for node 127.0.0.15\n' });
   });
 
   it('restore-cluster in place brings back exactly the rows of the differential backup', async () => {
@@ -203,11 +203,11 @@ describe('medusa-agent CLI on a 3-node cluster', () => {
     const config = writeConfig(clusterA, 0, 'max_backup_count = 1\nbackup_grace_period_in_days = 0\n');
     const purged = await runAgent('--config-file', config, 'purge');
     expect(purged.code).toBe(0);
-    // Node 127.0.0.5 had c1 (full), n1 and c2 (differential): the two oldest go.
+    // Node 127.0.0.15 had c1 (full), n1 and c2 (differential): the two oldest go.
     expect(purged.stdout).toMatch(/^Purged 2 backups \(c1, n1\), \d+ objects/);
-    expect(existsSync(join(localStorageDir, bucket, 'cli/127.0.0.5/c1'))).toBe(false);
-    expect(existsSync(join(localStorageDir, bucket, 'cli/127.0.0.5/n1'))).toBe(false);
-    expect(existsSync(join(localStorageDir, bucket, 'cli/127.0.0.6/c1'))).toBe(true);
+    expect(existsSync(join(localStorageDir, bucket, 'cli/127.0.0.15/c1'))).toBe(false);
+    expect(existsSync(join(localStorageDir, bucket, 'cli/127.0.0.15/n1'))).toBe(false);
+    expect(existsSync(join(localStorageDir, bucket, 'cli/127.0.0.16/c1'))).toBe(true);
     const listed = await runAgent('--config-file', config, 'list-backups', '--show-all');
     expect(listed.stdout).toContain('c1 (started: ');
     expect(listed.stdout).toContain('finished: Incomplete [2 of 3 nodes finished])');
