@@ -156,7 +156,7 @@ describe('medusa-agent CLI on a 3-node cluster', () => {
       'differential',
     );
     expect(one.code).toBe(0);
-    expect(one.stdout).toMatch(/^Backup n1 of 127\.0\.0\.5 finished \(differential\)/);
+    expect(one.stdout).toMatch(/^Backup n1 of 127\.0\.0\.15 finished \(differential\)/);
     const listed = await runAgent('--config-file', seedConfig(), 'list-backups');
     expect(listed.stdout).toContain('n1 (started: ');
     expect(listed.stdout).toContain('finished: Incomplete [1 of 3 nodes finished])');
