@@ -29,22 +29,17 @@ export function bodyBudget(totalBytes: number, bodyLimitBytes: number): RequestH
     const entry = { bytes: Math.min(totalBytes, wanted), start: () => undefined as void };
     let held = false;
     let ended = false;
+    const release = () => {
+      ended = true;
+      if (held) available += entry.bytes;
+      else if (waiting.includes(entry)) waiting.splice(waiting.indexOf(entry), 1);
+      held = false;
+      pump();
+    };
     entry.start = () => {
       held = true;
       if (ended) release();
       else next();
-    };
-    const release = () => {
-      ended = true;
-      if (held) {
-        held = false;
-        available += entry.bytes;
-        pump();
-      } else {
-        const at = waiting.indexOf(entry);
-        if (at >= 0) waiting.splice(at, 1);
-        pump();
-      }
     };
     res.once('close', release);
     waiting.push(entry);
